@@ -1,0 +1,148 @@
+// SPDX-License-Identifier: MIT
+using ImUeAgent.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Hosting.Systemd;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Console;
+
+namespace ImUeAgent.Daemon;
+
+/// <summary>
+/// `imue-agent run`: the long-running daemon on Microsoft.Extensions.Hosting. Under systemd (NOTIFY_SOCKET set) it
+/// reports READY/STATUS/STOPPING and pings the watchdog; with JOURNAL_STREAM set it logs with journald priorities.
+/// </summary>
+internal static class AgentDaemon
+{
+    public static async Task<int> RunAsync(string configPath, LogLevel? logLevelOverride, TextWriter error)
+    {
+        AgentConfig config;
+        try
+        {
+            config = ConfigLoader.Load(configPath);
+            CheckStateDirectory(configPath, config.Daemon.StateDirectory);
+        }
+        catch (ConfigException ex)
+        {
+            await error.WriteLineAsync($"imue-agent: {ex.Message}").ConfigureAwait(false);
+            return ExitCodes.UsageOrConfig;
+        }
+
+        using var host = Build(config, configPath, logLevelOverride);
+        try
+        {
+            await host.RunAsync().ConfigureAwait(false);
+            return ExitCodes.Ok;
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            host.Services.GetRequiredService<ILoggerFactory>().CreateLogger("ImUeAgent").DaemonFailed(ex);
+            return ExitCodes.Failure;
+        }
+    }
+
+    internal static IHost Build(AgentConfig config, string configPath, LogLevel? logLevelOverride)
+    {
+        var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings
+        {
+            ApplicationName = ProductInfo.ProductName,
+            ContentRootPath = AppContext.BaseDirectory,
+        });
+
+        ConfigureLogging(builder.Logging, logLevelOverride ?? config.Daemon.LogLevel);
+        builder.Services.Configure<HostOptions>(o =>
+        {
+            o.ShutdownTimeout = TimeSpan.FromSeconds(config.Daemon.ShutdownTimeoutSeconds);
+            o.ServicesStartConcurrently = true;
+            o.ServicesStopConcurrently = true;
+        });
+
+        builder.Services.AddSingleton(config);
+        builder.Services.AddSingleton(new ConfigSource(configPath));
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<AgentStatus>();
+
+        if (SystemdEnvironment.HasNotifySocket)
+        {
+            // Hosting.Systemd's own detection (parent is PID 1) misses `systemd-run --scope` and test harnesses;
+            // NOTIFY_SOCKET is the contract (sd_notify(3)), so its presence is what switches notification on.
+            builder.Services.AddSingleton<ISystemdNotifier, SystemdNotifier>();
+            builder.Services.AddSingleton<IHostLifetime, SystemdLifetime>();
+            builder.Services.AddHostedService<WatchdogService>();
+        }
+        else
+        {
+            builder.Services.AddSingleton<ISystemdNotifier, NullNotifier>();
+        }
+
+        builder.Services.AddHostedService<StatusReporter>();
+        return builder.Build();
+    }
+
+    private static void ConfigureLogging(ILoggingBuilder logging, LogLevel level)
+    {
+        logging.SetMinimumLevel(level);
+        if (SystemdEnvironment.HasJournalStream)
+        {
+            // "<6>category: message" lines: journald takes the priority from the prefix and adds its own timestamp.
+            logging.AddSystemdConsole(o =>
+            {
+                o.UseUtcTimestamp = true;
+                o.TimestampFormat = null;
+            });
+        }
+        else
+        {
+            logging.AddSimpleConsole(o =>
+            {
+                o.SingleLine = true;
+                o.UseUtcTimestamp = true;
+                o.TimestampFormat = "yyyy-MM-dd'T'HH:mm:ss.fff'Z' ";
+                o.ColorBehavior = LoggerColorBehavior.Disabled;
+            });
+        }
+
+        // Logs go to stderr so that stdout stays for data a command prints.
+        logging.Services.Configure<ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
+    }
+
+    private static void CheckStateDirectory(string configPath, string directory)
+    {
+        if (!Directory.Exists(directory))
+        {
+            throw new ConfigException($"{configPath}: Daemon.StateDirectory: '{directory}' does not exist");
+        }
+
+        var probe = Path.Combine(directory, $".imue-agent-probe-{Environment.ProcessId}");
+        try
+        {
+            File.WriteAllBytes(probe, []);
+            File.Delete(probe);
+        }
+        catch (Exception ex) when (ex is UnauthorizedAccessException or IOException)
+        {
+            throw new ConfigException($"{configPath}: Daemon.StateDirectory: '{directory}' is not writable ({ex.Message})");
+        }
+    }
+
+    /// <summary>Used when no service manager listens: notifications go nowhere.</summary>
+    private sealed class NullNotifier : ISystemdNotifier
+    {
+        public bool IsEnabled => false;
+
+        public void Notify(ServiceState state)
+        {
+        }
+    }
+}
+
+/// <summary>Where the configuration came from, for status lines and messages.</summary>
+internal sealed record ConfigSource(string Path);
+
+/// <summary>The process exit codes, documented in `imue-agent --help`.</summary>
+internal static class ExitCodes
+{
+    public const int Ok = 0;
+    public const int Failure = 1;
+    public const int UsageOrConfig = 2;
+}

@@ -1,0 +1,176 @@
+// SPDX-License-Identifier: MIT
+using System.Reflection;
+using ImUeAgent.Configuration;
+using Microsoft.Extensions.Logging;
+
+namespace ImUeAgent.Tests.Configuration;
+
+public sealed class ConfigLoaderTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("imue-config-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    private string Write(string json, string name = "agent.json")
+    {
+        var path = Path.Combine(_dir, name);
+        File.WriteAllText(path, json);
+        return path;
+    }
+
+    private static string Fails(string path) => Assert.Throws<ConfigException>(() => ConfigLoader.Load(path)).Message;
+
+    [Fact]
+    public void Loads_a_commented_file_with_trailing_commas()
+    {
+        var path = Write("""
+            {
+              // where the store lives
+              "Daemon": {
+                "StateDirectory": "/var/lib/x", /* block comment */
+                "LogLevel": "Debug",
+                "ShutdownTimeoutSeconds": 3,
+              },
+            }
+            """);
+        var config = ConfigLoader.Load(path);
+        Assert.Equal("/var/lib/x", config.Daemon.StateDirectory);
+        Assert.Equal(LogLevel.Debug, config.Daemon.LogLevel);
+        Assert.Equal(3, config.Daemon.ShutdownTimeoutSeconds);
+    }
+
+    [Fact]
+    public void Keys_are_case_insensitive_and_defaults_fill_the_rest()
+    {
+        var config = ConfigLoader.Load(Write("""{ "daemon": { "loglevel": "warning" } }"""));
+        Assert.Equal(LogLevel.Warning, config.Daemon.LogLevel);
+        Assert.Equal(4, config.Daemon.ShutdownTimeoutSeconds);
+        Assert.Equal("/var/lib/imue-agent", config.Daemon.StateDirectory);
+    }
+
+    [Fact]
+    public void Missing_file_is_named()
+    {
+        var path = Path.Combine(_dir, "absent.json");
+        Assert.Equal($"{path}: configuration file not found", Fails(path));
+    }
+
+    [Fact]
+    public void Directory_instead_of_file_is_reported()
+    {
+        var message = Fails(_dir);
+        Assert.StartsWith($"{_dir}: configuration file", message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Unreadable_file_is_reported()
+    {
+        Assert.SkipWhen(Environment.UserName == "root", "root can read a file of mode 000");
+        var unreadable = Write("{}");
+        File.SetUnixFileMode(unreadable, UnixFileMode.None);
+        Assert.Equal($"{unreadable}: configuration file cannot be read: permission denied", Fails(unreadable));
+    }
+
+    [Theory]
+    [InlineData("{\n \"Daemon\": {\n  \"LogLevel\": 1, ", ":3:18: malformed JSON: Expected start of a property name or value, but instead reached end of data.")]
+    [InlineData("{\n \"Daemon\": { \"LogLevel\" \"x\" } }", ":2:25: malformed JSON: '\"' is invalid after a property name. Expected a ':'.")]
+    [InlineData("", ": configuration file is empty; it must hold a JSON object")]
+    [InlineData("[1]", ":1: the top level must be a JSON object")]
+    [InlineData("{} {}", ":1:4: malformed JSON: '{' is invalid after a single JSON value. Expected end of data.")]
+    public void Malformed_json_names_line_and_column(string json, string expectedSuffix)
+    {
+        var path = Write(json);
+        Assert.Equal(path + expectedSuffix, Fails(path));
+    }
+
+    [Fact]
+    public void Unknown_key_names_key_line_and_the_known_keys()
+    {
+        var path = Write("{\n \"Daemon\": {\n  \"LogLevl\": \"Debug\" }}");
+        Assert.Equal(
+            $"{path}:3: Daemon.LogLevl: unknown key; known keys in Daemon: StateDirectory, LogLevel, ShutdownTimeoutSeconds",
+            Fails(path));
+    }
+
+    [Fact]
+    public void Unknown_section_at_top_level()
+    {
+        var path = Write("{ \"Deamon\": {} }");
+        Assert.Equal($"{path}:1: Deamon: unknown key; known keys at the top level: Daemon", Fails(path));
+    }
+
+    [Fact]
+    public void Duplicate_key_is_rejected()
+    {
+        var path = Write("{ \"Daemon\": {\n \"LogLevel\": \"Debug\",\n \"loglevel\": \"Trace\" } }");
+        Assert.Equal($"{path}:3: Daemon.loglevel: key appears twice", Fails(path));
+    }
+
+    [Theory]
+    [InlineData("\"ShutdownTimeoutSeconds\": \"soon\"", "Daemon.ShutdownTimeoutSeconds: 'soon' is not a whole number")]
+    [InlineData("\"ShutdownTimeoutSeconds\": 2.5", "Daemon.ShutdownTimeoutSeconds: '2.5' is not a whole number")]
+    [InlineData("\"LogLevel\": \"Loud\"", "Daemon.LogLevel: 'Loud' is not one of Trace, Debug, Information, Warning, Error, Critical, None")]
+    [InlineData("\"StateDirectory\": { \"a\": 1 }", "Daemon.StateDirectory: must be a value, not an object or array")]
+    public void Wrong_type_names_key_value_and_expectation(string member, string expected)
+    {
+        var path = Write($"{{ \"Daemon\": {{\n {member} }} }}");
+        Assert.Equal($"{path}:2: {expected}", Fails(path));
+    }
+
+    [Fact]
+    public void Section_given_as_scalar_is_rejected()
+    {
+        var path = Write("{ \"Daemon\": 5 }");
+        Assert.Equal($"{path}:1: Daemon: must be an object {{ ... }}", Fails(path));
+    }
+
+    [Theory]
+    [InlineData("\"ShutdownTimeoutSeconds\": 0", "Daemon.ShutdownTimeoutSeconds: must be between 1 and 30 (got '0')")]
+    [InlineData("\"ShutdownTimeoutSeconds\": 31", "Daemon.ShutdownTimeoutSeconds: must be between 1 and 30 (got '31')")]
+    [InlineData("\"StateDirectory\": \"\"", "Daemon.StateDirectory: is required (got '')")]
+    public void Out_of_range_value_names_key_and_bounds(string member, string expected)
+    {
+        var path = Write($"{{ \"Daemon\": {{\n {member} }} }}");
+        Assert.Equal($"{path}:2: {expected}", Fails(path));
+    }
+
+    [Fact]
+    public void Oversized_file_is_refused_before_parsing()
+    {
+        var path = Write("{" + new string(' ', 1 << 20) + "}");
+        Assert.EndsWith("bytes; the limit is 1048576", Fails(path), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Schema_lists_exactly_the_bindable_properties()
+    {
+        // The schema is hand-written (the binder generator exposes no key list); this keeps it honest.
+        AssertSchemaMatches(typeof(AgentConfig), AgentConfigSchema.Root, "");
+    }
+
+    private static void AssertSchemaMatches(Type type, ConfigSchema schema, string path)
+    {
+        var properties = type.GetProperties(BindingFlags.Public | BindingFlags.Instance)
+            .Where(p => p.CanWrite).ToDictionary(p => p.Name, StringComparer.OrdinalIgnoreCase);
+        Assert.Equal(properties.Keys.Order(StringComparer.Ordinal), schema.Keys.Order(StringComparer.Ordinal));
+        foreach (var (name, property) in properties)
+        {
+            Assert.True(schema.TryGetChild(name, out var child));
+            var isSection = property.PropertyType.IsClass && property.PropertyType != typeof(string)
+                && !property.PropertyType.IsArray;
+            Assert.True(isSection == child.IsSection, $"{path}{name}: schema says section={child.IsSection}");
+            if (isSection)
+            {
+                AssertSchemaMatches(property.PropertyType, child, $"{path}{name}.");
+            }
+        }
+    }
+
+    [Fact]
+    public void Packaged_default_config_loads()
+    {
+        var path = Path.Combine(RepoPaths.Root, "packaging", "agent.json");
+        var config = ConfigLoader.Load(path);
+        Assert.Equal("/var/lib/imue-agent", config.Daemon.StateDirectory);
+    }
+}
