@@ -1,0 +1,185 @@
+// SPDX-License-Identifier: MIT
+using System.Collections.Concurrent;
+using System.Diagnostics;
+
+namespace ImUeAgent.EndToEnd.Tests.Support;
+
+/// <summary>
+/// A published binary started by a test, with its output captured line by line. Disposing kills it by pid if it is
+/// still running: a test never leaves a process behind.
+/// </summary>
+internal sealed class ChildProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly ConcurrentQueue<string> _stdout = new();
+    private readonly ConcurrentQueue<string> _stderr = new();
+    private readonly TaskCompletionSource _exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly Lock _gate = new();
+    private readonly List<(string Text, TaskCompletionSource Done)> _waiters = [];
+
+    private ChildProcess(Process process) => _process = process;
+
+    public int Pid => _process.Id;
+
+    public string StandardOutput => string.Join('\n', _stdout);
+
+    public string StandardError => string.Join('\n', _stderr);
+
+    public static ChildProcess Start(string fileName, IEnumerable<string> arguments, IDictionary<string, string?>? environment = null)
+    {
+        var info = new ProcessStartInfo(fileName)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+            UseShellExecute = false,
+        };
+        foreach (var argument in arguments)
+        {
+            info.ArgumentList.Add(argument);
+        }
+
+        // A clean systemd-free environment unless the test asks for it.
+        info.Environment.Remove("NOTIFY_SOCKET");
+        info.Environment.Remove("WATCHDOG_USEC");
+        info.Environment.Remove("WATCHDOG_PID");
+        info.Environment.Remove("JOURNAL_STREAM");
+        foreach (var (key, value) in environment ?? new Dictionary<string, string?>())
+        {
+            info.Environment[key] = value;
+        }
+
+        var process = new Process { StartInfo = info, EnableRaisingEvents = true };
+        var agent = new ChildProcess(process);
+        process.OutputDataReceived += (_, e) =>
+        {
+            if (e.Data is not null)
+            {
+                agent._stdout.Enqueue(e.Data);
+            }
+        };
+        process.ErrorDataReceived += (_, e) =>
+        {
+            if (e.Data is not null)
+            {
+                agent._stderr.Enqueue(e.Data);
+                agent.Release(e.Data);
+            }
+        };
+        process.Exited += (_, _) => agent._exited.TrySetResult();
+        process.ErrorDataReceived += (_, e) =>
+        {
+            if (e.Data is null)
+            {
+                agent.ReleaseAll();
+            }
+        };
+        process.Start();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return agent;
+    }
+
+    /// <summary>Runs to completion (bounded) and returns the exit code.</summary>
+    public static async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(
+        string fileName, IEnumerable<string> arguments, TimeSpan? timeout = null, IDictionary<string, string?>? environment = null)
+    {
+        await using var process = Start(fileName, arguments, environment);
+        var code = await process.WaitForExitAsync(timeout ?? TimeSpan.FromSeconds(30));
+        return (code, process.StandardOutput, process.StandardError);
+    }
+
+    /// <summary>Completes when a stderr line containing <paramref name="text"/> appears (event-driven, no polling).</summary>
+    public async Task WaitForStderrAsync(string text, TimeSpan timeout)
+    {
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        lock (_gate)
+        {
+            if (_stderr.Any(l => l.Contains(text, StringComparison.Ordinal)))
+            {
+                return;
+            }
+
+            _waiters.Add((text, done));
+        }
+
+        try
+        {
+            await done.Task.WaitAsync(timeout);
+        }
+        catch (TimeoutException)
+        {
+            throw new TimeoutException($"'{text}' not logged within {timeout.TotalSeconds} s; stderr:\n{StandardError}");
+        }
+
+        if (!_stderr.Any(l => l.Contains(text, StringComparison.Ordinal)))
+        {
+            throw new InvalidOperationException($"process exited before logging '{text}'; stderr:\n{StandardError}");
+        }
+    }
+
+    private void Release(string line)
+    {
+        lock (_gate)
+        {
+            for (var i = _waiters.Count - 1; i >= 0; i--)
+            {
+                if (line.Contains(_waiters[i].Text, StringComparison.Ordinal))
+                {
+                    _waiters[i].Done.TrySetResult();
+                    _waiters.RemoveAt(i);
+                }
+            }
+        }
+    }
+
+    private void ReleaseAll()
+    {
+        lock (_gate)
+        {
+            foreach (var (_, done) in _waiters)
+            {
+                done.TrySetResult();
+            }
+
+            _waiters.Clear();
+        }
+    }
+
+    public void Signal(int signal)
+    {
+        if (Posix.Kill(_process.Id, signal) != 0)
+        {
+            throw new InvalidOperationException($"kill({_process.Id}, {signal}) failed");
+        }
+    }
+
+    /// <summary>Waits for exit and for the output streams to drain; fails the test on timeout.</summary>
+    public async Task<int> WaitForExitAsync(TimeSpan timeout)
+    {
+        using var cts = new CancellationTokenSource(timeout);
+        try
+        {
+            await _process.WaitForExitAsync(cts.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            throw new TimeoutException($"pid {_process.Id} still running after {timeout.TotalSeconds} s; stderr:\n{StandardError}");
+        }
+
+        return _process.ExitCode;
+    }
+
+    public bool HasExited => _process.HasExited;
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_process.HasExited)
+        {
+            Posix.Kill(_process.Id, Posix.SIGKILL);
+            await _process.WaitForExitAsync();
+        }
+
+        _process.Dispose();
+    }
+}

@@ -1,0 +1,13 @@
+// SPDX-License-Identifier: MIT
+using System.Runtime.InteropServices;
+
+namespace ImUeAgent.EndToEnd.Tests.Support;
+
+internal static partial class Posix
+{
+    public const int SIGKILL = 9;
+    public const int SIGTERM = 15;
+
+    [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
+    public static partial int Kill(int pid, int signal);
+}
