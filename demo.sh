@@ -32,7 +32,8 @@ trap cleanup EXIT
 mkdir -p "$work/state"
 cat > "$work/agent.json" <<JSON
 {
-  "Daemon": { "StateDirectory": "$work/state", "LogLevel": "Information", "ShutdownTimeoutSeconds": 4 }
+  "Daemon": { "StateDirectory": "$work/state", "LogLevel": "Information", "ShutdownTimeoutSeconds": 4 },
+  "Api": { "SocketPath": "$work/api.sock" }
 }
 JSON
 
@@ -41,12 +42,10 @@ printf '{ "Daemon": {\n  "LogLevl": "Debug" } }\n' > "$work/typo.json"
 "$agent" run --config "$work/typo.json" || echo "(exit code $?)"
 
 echo "== start the agent"
-"$agent" run --config "$work/agent.json" 2> >(tee "$work/agent.log" >&2) &
+"$agent" run --config "$work/agent.json" &
 pids+=($!)
-if ! timeout 20 grep -q -m1 "status: running" <(tail -F "$work/agent.log" 2>/dev/null); then
-  echo "demo: the agent did not reach 'running'" >&2
-  exit 1
-fi
+echo "== ask it how it is, over its local API (imue-agent status)"
+"$agent" status --socket "$work/api.sock" --wait running --timeout 20
 if [ "$keep" = 1 ]; then
   echo "== agent running as pid ${pids[0]}; Ctrl-C to stop"
   wait "${pids[0]}"

@@ -20,10 +20,10 @@ echo "== smoke: --version, then run and stop with SIGTERM"
 "$bin" --version
 smoke=$(mktemp -d)
 trap 'rm -rf "$smoke"' EXIT
-printf '{ "Daemon": { "StateDirectory": "%s" } }\n' "$smoke" > "$smoke/agent.json"
+printf '{ "Daemon": { "StateDirectory": "%s" }, "Api": { "SocketPath": "%s/api.sock" } }\n' "$smoke" "$smoke" > "$smoke/agent.json"
 "$bin" run --config "$smoke/agent.json" 2> "$smoke/log" &
 pid=$!
-if ! timeout 20 grep -q -m1 "status: running" <(tail -F "$smoke/log" 2>/dev/null); then
+if ! "$bin" status --socket "$smoke/api.sock" --wait running --timeout 20; then
   cat "$smoke/log"; echo "smoke: daemon did not start" >&2; kill -9 $pid; exit 1
 fi
 kill -TERM $pid

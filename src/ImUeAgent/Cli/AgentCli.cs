@@ -26,6 +26,9 @@ internal static class AgentCli
         Examples:
           imue-agent run --config /etc/imue-agent/agent.json
           imue-agent run --config ./agent.json --log-level Debug
+          imue-agent status
+          imue-agent status --wait running --timeout 30
+          imue-agent milenage --k K --opc OPC --rand RAND --sqn SQN --amf AMF
           imue-agent --version
         """;
 
@@ -67,6 +70,8 @@ internal static class AgentCli
         }
 
         root.Subcommands.Add(RunCommand(error));
+        root.Subcommands.Add(StatusCommand.Create(output, error));
+        root.Subcommands.Add(MilenageCommand.Create(output));
         return root;
     }
 

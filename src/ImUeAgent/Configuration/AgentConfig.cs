@@ -13,6 +13,20 @@ internal sealed class AgentConfig
 {
     [ValidateObjectMembers]
     public DaemonSection Daemon { get; set; } = new();
+
+    [ValidateObjectMembers]
+    public ApiSection Api { get; set; } = new();
+}
+
+/// <summary>The local API (varlink-style JSON over a Unix domain socket) that applications and the CLI use.</summary>
+internal sealed class ApiSection
+{
+    public const string DefaultSocketPath = "/run/imue-agent/api.sock";
+
+    /// <summary>Socket path; created with mode 0660 so members of the daemon's group may call it.</summary>
+    [Required(AllowEmptyStrings = false)]
+    [RegularExpression("^/.{1,100}$", ErrorMessage = "must be an absolute path of at most 100 characters")]
+    public string SocketPath { get; set; } = DefaultSocketPath;
 }
 
 /// <summary>Settings of the daemon process itself.</summary>
@@ -40,7 +54,9 @@ internal static class AgentConfigSchema
         (nameof(AgentConfig.Daemon), ConfigSchema.Section(
             (nameof(DaemonSection.StateDirectory), ConfigSchema.Value),
             (nameof(DaemonSection.LogLevel), ConfigSchema.Value),
-            (nameof(DaemonSection.ShutdownTimeoutSeconds), ConfigSchema.Value))));
+            (nameof(DaemonSection.ShutdownTimeoutSeconds), ConfigSchema.Value))),
+        (nameof(AgentConfig.Api), ConfigSchema.Section(
+            (nameof(ApiSection.SocketPath), ConfigSchema.Value))));
 }
 
 /// <summary>Range and presence checks, generated at compile time (no reflection, AOT-clean).</summary>

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: MIT
+using ImUeAgent.Api;
 using ImUeAgent.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -29,14 +30,16 @@ internal static class AgentDaemon
         }
 
         using var host = Build(config, configPath, logLevelOverride);
+        var logger = host.Services.GetRequiredService<ILoggerFactory>().CreateLogger("ImUeAgent");
         try
         {
-            await host.RunAsync().ConfigureAwait(false);
+            await host.StartAsync().ConfigureAwait(false);
+            await host.WaitForShutdownAsync().ConfigureAwait(false);
             return ExitCodes.Ok;
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
-            host.Services.GetRequiredService<ILoggerFactory>().CreateLogger("ImUeAgent").DaemonFailed(ex);
+            logger.DaemonFailed(ex.Message, ex);
             return ExitCodes.Failure;
         }
     }
@@ -58,9 +61,10 @@ internal static class AgentDaemon
         });
 
         builder.Services.AddSingleton(config);
-        builder.Services.AddSingleton(new ConfigSource(configPath));
+        builder.Services.AddSingleton(new ConfigSource(Path.GetFullPath(configPath)));
+        builder.Services.Configure<ConsoleLifetimeOptions>(o => o.SuppressStatusMessages = true);
         builder.Services.AddSingleton(TimeProvider.System);
-        builder.Services.AddSingleton<AgentStatus>();
+        builder.Services.AddSingleton<AgentState>();
 
         if (SystemdEnvironment.HasNotifySocket)
         {
@@ -76,6 +80,11 @@ internal static class AgentDaemon
         }
 
         builder.Services.AddHostedService<StatusReporter>();
+        builder.Services.AddSingleton(new ApiServerSettings(config.Api.SocketPath));
+        builder.Services.AddSingleton<IApiMethod, GetInfoMethod>();
+        builder.Services.AddSingleton<IApiMethod, GetStatusMethod>();
+        builder.Services.AddSingleton<IApiMethod, WatchStatusMethod>();
+        builder.Services.AddHostedService<ApiServer>();
         return builder.Build();
     }
 

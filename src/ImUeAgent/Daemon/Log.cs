@@ -18,6 +18,6 @@ internal static partial class Log
     [LoggerMessage(4, LogLevel.Information, "systemd watchdog enabled: {Seconds} s, pinging at half that")]
     public static partial void WatchdogEnabled(this ILogger logger, double seconds);
 
-    [LoggerMessage(5, LogLevel.Critical, "daemon failed")]
-    public static partial void DaemonFailed(this ILogger logger, Exception exception);
+    [LoggerMessage(5, LogLevel.Critical, "daemon failed: {Reason}")]
+    public static partial void DaemonFailed(this ILogger logger, string reason, Exception exception);
 }

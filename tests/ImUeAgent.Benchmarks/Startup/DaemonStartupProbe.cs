@@ -132,7 +132,7 @@ internal static class DaemonStartupProbe
         {
             var state = Directory.CreateDirectory(System.IO.Path.Combine(Path, "state")).FullName;
             var config = System.IO.Path.Combine(Path, "agent.json");
-            File.WriteAllText(config, $$"""{ "Daemon": { "StateDirectory": "{{state}}" } }""");
+            File.WriteAllText(config, $$"""{ "Daemon": { "StateDirectory": "{{state}}" }, "Api": { "SocketPath": "{{Path}}/api.sock" } }""");
             return config;
         }
 

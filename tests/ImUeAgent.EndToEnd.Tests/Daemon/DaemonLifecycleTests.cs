@@ -19,7 +19,7 @@ public sealed class DaemonLifecycleTests : IDisposable
     {
         var state = Directory.CreateDirectory(Path.Combine(_dir.FullName, "state")).FullName;
         var path = Path.Combine(_dir.FullName, "agent.json");
-        File.WriteAllText(path, $$"""{ "Daemon": { "StateDirectory": "{{state}}"{{extra}} } }""");
+        File.WriteAllText(path, $$"""{ "Daemon": { "StateDirectory": "{{state}}"{{extra}} }, "Api": { "SocketPath": "{{_dir.FullName}}/api.sock" } }""");
         return path;
     }
 

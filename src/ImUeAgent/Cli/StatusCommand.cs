@@ -1,0 +1,179 @@
+// SPDX-License-Identifier: MIT
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using ImUeAgent.Api;
+using ImUeAgent.Configuration;
+using ImUeAgent.Daemon;
+
+namespace ImUeAgent.Cli;
+
+/// <summary>
+/// `imue-agent status`: asks the running daemon over the local API and prints its state, or waits for a state
+/// (scripts and CI: `imue-agent status --wait running --timeout 30`).
+/// </summary>
+internal static class StatusCommand
+{
+    /// <summary>States `--wait` understands, each a test on the status snapshot.</summary>
+    private static readonly Dictionary<string, Func<JsonElement, bool>> WaitTargets = new(StringComparer.OrdinalIgnoreCase)
+    {
+        ["running"] = s => s.GetProperty("daemon").GetString() == "running",
+    };
+
+    public static Command Create(TextWriter output, TextWriter error)
+    {
+        var json = new Option<bool>("--json") { Description = "Print the status object as JSON (the API's GetStatus reply)." };
+        var socket = new Option<string>("--socket")
+        {
+            Description = $"The daemon's API socket (default {ApiSection.DefaultSocketPath}).",
+            DefaultValueFactory = _ => ApiSection.DefaultSocketPath,
+            HelpName = "PATH",
+        };
+        var wait = new Option<string?>("--wait")
+        {
+            Description = $"Wait until the daemon reaches STATE ({string.Join(", ", WaitTargets.Keys)}), then print the status. Exit 1 on timeout.",
+            HelpName = "STATE",
+        };
+        wait.AcceptOnlyFromAmong([.. WaitTargets.Keys]);
+        var timeout = new Option<int>("--timeout")
+        {
+            Description = "Seconds --wait waits (default 30), including for the daemon to start listening.",
+            DefaultValueFactory = _ => 30,
+            HelpName = "SECONDS",
+        };
+        timeout.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<int>() is < 1 or > 86400)
+            {
+                r.AddError("--timeout must be 1..86400 seconds");
+            }
+        });
+
+        var command = new Command("status", """
+            Show the running daemon's state: daemon phase, version, configuration, and the last failure with its
+            reason. Talks to the daemon over its local API socket; exit 1 if the daemon cannot be reached.
+            """)
+        {
+            json, socket, wait, timeout,
+        };
+        command.SetAction((parse, cancellationToken) => RunAsync(
+            parse.GetValue(socket)!, parse.GetValue(json), parse.GetValue(wait), TimeSpan.FromSeconds(parse.GetValue(timeout)),
+            output, error, cancellationToken));
+        return command;
+    }
+
+    private static async Task<int> RunAsync(string socket, bool json, string? wait, TimeSpan timeout, TextWriter output,
+        TextWriter error, CancellationToken cancellationToken)
+    {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        if (wait is not null)
+        {
+            deadline.CancelAfter(timeout);
+        }
+
+        try
+        {
+            var status = wait is null
+                ? await GetOnceAsync(socket, deadline.Token).ConfigureAwait(false)
+                : await WaitForAsync(socket, WaitTargets[wait], deadline.Token).ConfigureAwait(false);
+            Print(status.RootElement, json, output);
+            return ExitCodes.Ok;
+        }
+        catch (ApiUnavailableException ex)
+        {
+            await error.WriteLineAsync($"imue-agent: {ex.Message}").ConfigureAwait(false);
+            return ExitCodes.Failure;
+        }
+        catch (OperationCanceledException) when (wait is not null && !cancellationToken.IsCancellationRequested)
+        {
+            await error.WriteLineAsync($"imue-agent: the daemon did not reach '{wait}' within {timeout.TotalSeconds:F0} s").ConfigureAwait(false);
+            return ExitCodes.Failure;
+        }
+    }
+
+    private static async Task<JsonDocument> GetOnceAsync(string socket, CancellationToken cancellationToken)
+    {
+        var client = await ApiClient.ConnectAsync(socket, cancellationToken).ConfigureAwait(false);
+        await using (client.ConfigureAwait(false))
+        {
+            await client.SendAsync(Varlink.Interface + ".GetStatus", more: false, cancellationToken).ConfigureAwait(false);
+            var reply = await client.ReceiveAsync(cancellationToken).ConfigureAwait(false)
+                ?? throw new ApiUnavailableException("the daemon closed the connection without answering");
+            return Unwrap(reply);
+        }
+    }
+
+    private static async Task<JsonDocument> WaitForAsync(string socket, Func<JsonElement, bool> reached, CancellationToken cancellationToken)
+    {
+        // The daemon may still be starting: keep trying to connect until the deadline.
+        var retry = TimeSpan.FromMilliseconds(100);
+        while (true)
+        {
+            ApiClient client;
+            try
+            {
+                client = await ApiClient.ConnectAsync(socket, cancellationToken).ConfigureAwait(false);
+            }
+            catch (ApiUnavailableException)
+            {
+                await Task.Delay(retry, cancellationToken).ConfigureAwait(false);
+                retry = TimeSpan.FromMilliseconds(Math.Min(retry.TotalMilliseconds * 2, 1000));
+                continue;
+            }
+
+            await using (client.ConfigureAwait(false))
+            {
+                await client.SendAsync(Varlink.Interface + ".WatchStatus", more: true, cancellationToken).ConfigureAwait(false);
+                while (await client.ReceiveAsync(cancellationToken).ConfigureAwait(false) is { } reply)
+                {
+                    var status = Unwrap(reply);
+                    if (reached(status.RootElement))
+                    {
+                        return status;
+                    }
+
+                    status.Dispose();
+                }
+            }
+        }
+    }
+
+    /// <summary>The "status" object of a reply; an error reply becomes an exception with its name.</summary>
+    private static JsonDocument Unwrap(JsonDocument reply)
+    {
+        using (reply)
+        {
+            var root = reply.RootElement;
+            if (root.TryGetProperty("error", out var errorName))
+            {
+                throw new ApiUnavailableException($"the daemon answered {errorName.GetString()}: {root.GetProperty("parameters")}");
+            }
+
+            return JsonDocument.Parse(root.GetProperty("parameters").GetProperty("status").GetRawText());
+        }
+    }
+
+    private static void Print(JsonElement status, bool json, TextWriter output)
+    {
+        if (json)
+        {
+            output.WriteLine(status.GetRawText());
+            return;
+        }
+
+        var startedAt = status.GetProperty("startedAt").GetDateTimeOffset();
+        var uptime = DateTimeOffset.UtcNow - startedAt;
+        output.WriteLine($"daemon        {status.GetProperty("daemon").GetString()} (pid {status.GetProperty("pid").GetInt32()}, up {FormatUptime(uptime)})");
+        output.WriteLine($"version       {status.GetProperty("version").GetString()} ({status.GetProperty("userAgent").GetString()})");
+        output.WriteLine($"config        {status.GetProperty("config").GetString()}");
+        var failure = status.GetProperty("lastFailure");
+        output.WriteLine(failure.ValueKind == JsonValueKind.Null
+            ? "last failure  none"
+            : $"last failure  {failure.GetProperty("at").GetDateTimeOffset().ToString("u", CultureInfo.InvariantCulture)} {failure.GetProperty("component").GetString()}: {failure.GetProperty("reason").GetString()}");
+    }
+
+    private static string FormatUptime(TimeSpan uptime) =>
+        uptime.TotalDays >= 1
+            ? $"{(int)uptime.TotalDays}d {uptime:hh\\:mm\\:ss}"
+            : uptime.ToString(@"hh\:mm\:ss", CultureInfo.InvariantCulture);
+}
