@@ -11,28 +11,29 @@ public sealed record GpioLine(int Chip, int Line, bool ActiveLow = false)
 }
 
 /// <summary>
-/// Power-sequence timing of the module on this board, from the module's hardware design guide (the board file
+/// Power-sequence timing of the module on this board (settable properties: System.Text.Json source generation would
+/// overwrite the defaults of init-only ones that a file leaves out), from the module's hardware design guide (the board file
 /// cites it). Milliseconds.
 /// </summary>
 public sealed record PowerTiming
 {
     /// <summary>How long PWRKEY is held asserted to switch the module on (EG25-G: at least 500 ms).</summary>
-    public int PwrkeyOnMilliseconds { get; init; } = 600;
+    public int PwrkeyOnMilliseconds { get; set; } = 600;
 
     /// <summary>How long PWRKEY is held asserted to switch the module off (EG25-G: at least 650 ms; SIM7600: 2.5 s).</summary>
-    public int PwrkeyOffMilliseconds { get; init; } = 800;
+    public int PwrkeyOffMilliseconds { get; set; } = 800;
 
     /// <summary>How long RESET_N is held asserted.</summary>
-    public int ResetMilliseconds { get; init; } = 300;
+    public int ResetMilliseconds { get; set; } = 300;
 
     /// <summary>How long to wait for STATUS to follow a power change before calling the sequence failed.</summary>
-    public int StatusTimeoutMilliseconds { get; init; } = 15000;
+    public int StatusTimeoutMilliseconds { get; set; } = 15000;
 
     /// <summary>Quiet time after power-off (or after the power rail drops) before the module may be switched on again.</summary>
-    public int OffSettleMilliseconds { get; init; } = 2000;
+    public int OffSettleMilliseconds { get; set; } = 2000;
 
     /// <summary>STATUS is sampled this often while waiting (the line has no edge interrupt on every board).</summary>
-    public int StatusPollMilliseconds { get; init; } = 100;
+    public int StatusPollMilliseconds { get; set; } = 100;
 }
 
 /// <summary>
@@ -41,24 +42,24 @@ public sealed record PowerTiming
 /// </summary>
 public sealed record BoardDescription
 {
-    public required string Name { get; init; }
+    public required string Name { get; set; }
 
-    public string Description { get; init; } = "";
+    public string Description { get; set; } = "";
 
     /// <summary>The modem profile name (hardware/modems/&lt;vendor&gt;-&lt;model&gt;) fitted on this board.</summary>
-    public string? ModemProfile { get; init; }
+    public string? ModemProfile { get; set; }
 
     /// <summary>A supply switch (load switch or regulator enable) that must be asserted before PWRKEY works.</summary>
-    public GpioLine? PowerEnable { get; init; }
+    public GpioLine? PowerEnable { get; set; }
 
-    public required GpioLine Pwrkey { get; init; }
+    public required GpioLine Pwrkey { get; set; }
 
-    public GpioLine? Reset { get; init; }
+    public GpioLine? Reset { get; set; }
 
     /// <summary>Asserted while the module runs.</summary>
-    public GpioLine? Status { get; init; }
+    public GpioLine? Status { get; set; }
 
-    public PowerTiming Timing { get; init; } = new();
+    public PowerTiming Timing { get; set; } = new();
 
     /// <summary>Reads and checks a board file; every problem is a <see cref="BoardDescriptionException"/> naming file and field.</summary>
     public static BoardDescription Load(string path)

@@ -11,35 +11,35 @@ namespace ImUeAgent.Modem.Profiles;
 public sealed record ModemProfile
 {
     /// <summary>Folder name under hardware/modems, e.g. "quectel-eg25g".</summary>
-    public required string Name { get; init; }
+    public required string Name { get; set; }
 
-    public required string Vendor { get; init; }
+    public required string Vendor { get; set; }
 
-    public required string Model { get; init; }
+    public required string Model { get; set; }
 
     /// <summary>Module family and chipset, for people (e.g. "EG25/EC25 series, Qualcomm MDM9607").</summary>
-    public string Family { get; init; } = "";
+    public string Family { get; set; } = "";
 
     /// <summary>How the profile is recognised from +CGMI/+CGMM answers; the generic profile has none.</summary>
-    public ProfileMatch? Match { get; init; }
+    public ProfileMatch? Match { get; set; }
 
     /// <summary>Final result codes beyond 27.007's (V.250) set that end a command on this firmware.</summary>
-    public IReadOnlyList<string> ExtraFinalResults { get; init; } = [];
+    public IReadOnlyList<string> ExtraFinalResults { get; set; } = [];
 
     /// <summary>Commands sent after the probe (ATE0, +CMEE=1) and before the SIM phase, e.g. to route URCs to the AT port.</summary>
-    public IReadOnlyList<string> InitCommands { get; init; } = [];
+    public IReadOnlyList<string> InitCommands { get; set; } = [];
 
-    public ProfileTimeouts Timeouts { get; init; } = new();
+    public ProfileTimeouts Timeouts { get; set; } = new();
 
-    public UiccQuirks Uicc { get; init; } = new();
+    public UiccQuirks Uicc { get; set; } = new();
 
-    public PdnQuirks Pdn { get; init; } = new();
+    public PdnQuirks Pdn { get; set; } = new();
 
     /// <summary>Some firmware answers "+CME ERROR: n" and then "OK"; the trailing OK must be swallowed.</summary>
-    public bool CmeErrorFollowedByOk { get; init; }
+    public bool CmeErrorFollowedByOk { get; set; }
 
     /// <summary>The module's own IMS client, which a host UE must know about and may switch off.</summary>
-    public ModemImsClient? ImsClient { get; init; }
+    public ModemImsClient? ImsClient { get; set; }
 
 
     /// <summary>Reads and checks a profile.json; problems are <see cref="ModemProfileException"/>s naming file and field.</summary>
@@ -131,10 +131,10 @@ public sealed record ModemProfile
 public sealed record ProfileMatch
 {
     /// <summary>Substring of the +CGMI answer, e.g. "Quectel".</summary>
-    public required string Manufacturer { get; init; }
+    public required string Manufacturer { get; set; }
 
     /// <summary>Substrings of the +CGMM answer; empty matches any model of the manufacturer.</summary>
-    public IReadOnlyList<string> Models { get; init; } = [];
+    public IReadOnlyList<string> Models { get; set; } = [];
 
     public bool IsMatch(string manufacturer, string model) =>
         manufacturer.Contains(Manufacturer, StringComparison.OrdinalIgnoreCase)
@@ -144,38 +144,38 @@ public sealed record ProfileMatch
 /// <summary>Per-command-class timeouts (each AT command has its own, STYLE §9).</summary>
 public sealed record ProfileTimeouts
 {
-    public int DefaultMilliseconds { get; init; } = 5000;
+    public int DefaultMilliseconds { get; set; } = 5000;
 
     /// <summary>+CGLA/+CSIM, AUTHENTICATE in particular: slow, and never retransmitted.</summary>
-    public int UiccMilliseconds { get; init; } = 30000;
+    public int UiccMilliseconds { get; set; } = 30000;
 
     /// <summary>+CGACT and +CGDCONT on a live network.</summary>
-    public int PdnMilliseconds { get; init; } = 150000;
+    public int PdnMilliseconds { get; set; } = 150000;
 
     /// <summary>How long bring-up waits for +CEREG to show registered before giving up with the last reason.</summary>
-    public int AttachMilliseconds { get; init; } = 180000;
+    public int AttachMilliseconds { get; set; } = 180000;
 
     /// <summary>How long "SIM busy" (+CME ERROR: 14) answers are waited through after power-up.</summary>
-    public int SimBusyMilliseconds { get; init; } = 20000;
+    public int SimBusyMilliseconds { get; set; } = 20000;
 }
 
 /// <summary>How the firmware carries APDUs to the UICC (27.007 §8.43-8.46, +CSIM §8.17).</summary>
 public sealed record UiccQuirks
 {
     /// <summary>+CCHO answers "+CCHO: &lt;id&gt;" on some firmware and a bare "&lt;id&gt;" on others; both are read.</summary>
-    public CchoReply CchoReply { get; init; } = CchoReply.Either;
+    public CchoReply CchoReply { get; set; } = CchoReply.Either;
 
     /// <summary>
     /// 27.007 says the MT sets the logical channel bits in CLA itself (the host sends 0); this firmware wants the host
     /// to set them (ETSI TS 102 221 §10.1.1 encoding).
     /// </summary>
-    public bool HostSetsChannelInCla { get; init; }
+    public bool HostSetsChannelInCla { get; set; }
 
     /// <summary>P2 of SELECT by AID: 0x04 (return FCP template) or 0x0C (no data).</summary>
-    public int SelectP2 { get; init; } = 0x04;
+    public int SelectP2 { get; set; } = 0x04;
 
     /// <summary>The firmware offers +CGLA on logical channels (otherwise only +CSIM on the basic channel).</summary>
-    public bool SupportsCgla { get; init; } = true;
+    public bool SupportsCgla { get; set; } = true;
 }
 
 public enum CchoReply
@@ -189,13 +189,13 @@ public enum CchoReply
 public sealed record PdnQuirks
 {
     /// <summary>+CGCONTRDP layout: 27.007 v9.4.0 and later carry a separate subnet-mask field before v9.4.0 did not.</summary>
-    public CgcontrdpLayout CgcontrdpLayout { get; init; } = CgcontrdpLayout.Current;
+    public CgcontrdpLayout CgcontrdpLayout { get; set; } = CgcontrdpLayout.Current;
 
     /// <summary>Address and mask as one dotted string ("a.b.c.d.m.m.m.m"), as some firmware answers.</summary>
-    public bool DottedAddressAndMask { get; init; }
+    public bool DottedAddressAndMask { get; set; }
 
     /// <summary>How many +CGDCONT parameters the firmware accepts (P-CSCF discovery is the 10th, IM CN flag the 11th).</summary>
-    public int CgdcontMaxParameters { get; init; } = 12;
+    public int CgdcontMaxParameters { get; set; } = 12;
 }
 
 public enum CgcontrdpLayout
@@ -211,22 +211,22 @@ public enum CgcontrdpLayout
 public sealed record ModemImsClient
 {
     /// <summary>e.g. AT+QCFG="ims"</summary>
-    public required string Query { get; init; }
+    public required string Query { get; set; }
 
     /// <summary>e.g. +QCFG: "ims"</summary>
-    public required string ResponsePrefix { get; init; }
+    public required string ResponsePrefix { get; set; }
 
     /// <summary>Index of the value field in the query answer that says whether it is on (0-based, after the prefix).</summary>
-    public int StateField { get; init; } = 1;
+    public int StateField { get; set; } = 1;
 
     /// <summary>Values of that field that mean the module's IMS client is (or may be) running.</summary>
-    public IReadOnlyList<string> EnabledValues { get; init; } = [];
+    public IReadOnlyList<string> EnabledValues { get; set; } = [];
 
     /// <summary>e.g. AT+QCFG="ims",2</summary>
-    public required string Disable { get; init; }
+    public required string Disable { get; set; }
 
     /// <summary>The change takes effect only after a module restart (AT+CFUN=1,1).</summary>
-    public bool DisableNeedsRestart { get; init; }
+    public bool DisableNeedsRestart { get; set; }
 }
 
 /// <summary>A profile that cannot be used.</summary>
