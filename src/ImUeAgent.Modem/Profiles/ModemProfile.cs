@@ -194,7 +194,7 @@ public sealed record PdnQuirks
     /// <summary>Address and mask as one dotted string ("a.b.c.d.m.m.m.m"), as some firmware answers.</summary>
     public bool DottedAddressAndMask { get; set; }
 
-    /// <summary>How many +CGDCONT parameters the firmware accepts (P-CSCF discovery is the 10th, IM CN flag the 11th).</summary>
+    /// <summary>How many +CGDCONT parameters the firmware accepts (27.007 §10.1.1: P-CSCF discovery is the 9th, the IM CN signalling flag the 10th).</summary>
     public int CgdcontMaxParameters { get; set; } = 12;
 }
 
