@@ -20,7 +20,7 @@ internal static class TestbedCli
     /// <summary>Subcommands of the parts of the testbed (modem emulator, IMS core, MSRP endpoint, all together).</summary>
     private static IEnumerable<Command> Subcommands()
     {
-        yield break;
+        yield return Modem.ModemCommand.Create();
     }
 
     public static async Task<int> RunAsync(string[] args)

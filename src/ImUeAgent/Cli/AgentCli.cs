@@ -28,6 +28,8 @@ internal static class AgentCli
           imue-agent run --config ./agent.json --log-level Debug
           imue-agent status
           imue-agent status --wait running --timeout 30
+          imue-agent at --port /dev/ttyUSB2 ATI 'AT+CEREG?'
+          imue-agent at --port tcp:192.168.1.1:2000          (interactive console)
           imue-agent milenage --k K --opc OPC --rand RAND --sqn SQN --amf AMF
           imue-agent --version
         """;
@@ -71,6 +73,7 @@ internal static class AgentCli
 
         root.Subcommands.Add(RunCommand(error));
         root.Subcommands.Add(StatusCommand.Create(output, error));
+        root.Subcommands.Add(AtConsoleCommand.Create(output, error));
         root.Subcommands.Add(MilenageCommand.Create(output));
         return root;
     }

@@ -56,6 +56,7 @@ internal sealed class ChildProcess : IAsyncDisposable
             if (e.Data is not null)
             {
                 agent._stdout.Enqueue(e.Data);
+                agent.Release(e.Data);
             }
         };
         process.ErrorDataReceived += (_, e) =>
@@ -89,13 +90,25 @@ internal sealed class ChildProcess : IAsyncDisposable
         return (code, process.StandardOutput, process.StandardError);
     }
 
+    /// <summary>Writes a line to the child's standard input.</summary>
+    public async Task WriteLineAsync(string line)
+    {
+        await _process.StandardInput.WriteLineAsync(line);
+        await _process.StandardInput.FlushAsync();
+    }
+
+    /// <summary>Completes when a stdout line containing <paramref name="text"/> appears.</summary>
+    public Task WaitForStdoutAsync(string text, TimeSpan timeout) => WaitForLineAsync(_stdout, text, timeout);
+
     /// <summary>Completes when a stderr line containing <paramref name="text"/> appears (event-driven, no polling).</summary>
-    public async Task WaitForStderrAsync(string text, TimeSpan timeout)
+    public Task WaitForStderrAsync(string text, TimeSpan timeout) => WaitForLineAsync(_stderr, text, timeout);
+
+    private async Task WaitForLineAsync(ConcurrentQueue<string> lines, string text, TimeSpan timeout)
     {
         var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         lock (_gate)
         {
-            if (_stderr.Any(l => l.Contains(text, StringComparison.Ordinal)))
+            if (lines.Any(l => l.Contains(text, StringComparison.Ordinal)))
             {
                 return;
             }
@@ -109,12 +122,12 @@ internal sealed class ChildProcess : IAsyncDisposable
         }
         catch (TimeoutException)
         {
-            throw new TimeoutException($"'{text}' not logged within {timeout.TotalSeconds} s; stderr:\n{StandardError}");
+            throw new TimeoutException($"'{text}' not printed within {timeout.TotalSeconds} s; stdout:\n{StandardOutput}\nstderr:\n{StandardError}");
         }
 
-        if (!_stderr.Any(l => l.Contains(text, StringComparison.Ordinal)))
+        if (!lines.Any(l => l.Contains(text, StringComparison.Ordinal)))
         {
-            throw new InvalidOperationException($"process exited before logging '{text}'; stderr:\n{StandardError}");
+            throw new InvalidOperationException($"process exited before printing '{text}'; stdout:\n{StandardOutput}\nstderr:\n{StandardError}");
         }
     }
 
