@@ -15,6 +15,8 @@ dotnet restore src/ImUeAgent/ImUeAgent.csproj -r linux-x64
 echo "== publish imue-agent (linux-x64, Native AOT)"
 dotnet publish src/ImUeAgent/ImUeAgent.csproj -r linux-x64 -c Release --no-restore -o artifacts/publish/linux-x64 -nologo -clp:ErrorsOnly
 bin=artifacts/publish/linux-x64/imue-agent
+echo "== publish imue-testbed (the emulated modem and IMS core the end-to-end tests run against)"
+dotnet publish src/ImUeAgent.Testbed/ImUeAgent.Testbed.csproj -c Release --no-restore -o artifacts/publish/testbed -nologo -clp:ErrorsOnly
 
 echo "== smoke: --version, then run and stop with SIGTERM"
 "$bin" --version

@@ -11,12 +11,17 @@ internal static class Binaries
         Environment.GetEnvironmentVariable("IMUE_AGENT_BIN")
         ?? Path.Combine(RepoRoot, "artifacts", "publish", "linux-x64", "imue-agent"));
 
+    /// <summary>`imue-testbed` (framework-dependent publish); IMUE_TESTBED_BIN overrides.</summary>
+    public static string Testbed => Require(
+        Environment.GetEnvironmentVariable("IMUE_TESTBED_BIN")
+        ?? Path.Combine(RepoRoot, "artifacts", "publish", "testbed", "imue-testbed"));
+
     public static string SharedDirectory => Path.Combine(RepoRoot, "..", "shared");
 
     private static string Require(string path) => File.Exists(path)
         ? path
         : throw new FileNotFoundException(
-            $"{path} does not exist: publish it first (./test.sh does: dotnet publish src/ImUeAgent -r linux-x64 -c Release -o artifacts/publish/linux-x64)");
+            $"{path} does not exist: publish it first (./test.sh publishes imue-agent to artifacts/publish/linux-x64 and imue-testbed to artifacts/publish/testbed)");
 
     private static string FindRepoRoot()
     {

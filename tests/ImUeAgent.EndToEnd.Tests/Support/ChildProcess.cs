@@ -15,7 +15,7 @@ internal sealed class ChildProcess : IAsyncDisposable
     private readonly ConcurrentQueue<string> _stderr = new();
     private readonly TaskCompletionSource _exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Lock _gate = new();
-    private readonly List<(string Text, TaskCompletionSource Done)> _waiters = [];
+    private readonly List<(ConcurrentQueue<string> Stream, string Text, TaskCompletionSource Done)> _waiters = [];
 
     private ChildProcess(Process process) => _process = process;
 
@@ -56,7 +56,7 @@ internal sealed class ChildProcess : IAsyncDisposable
             if (e.Data is not null)
             {
                 agent._stdout.Enqueue(e.Data);
-                agent.Release(e.Data);
+                agent.Release(agent._stdout, e.Data);
             }
         };
         process.ErrorDataReceived += (_, e) =>
@@ -64,17 +64,21 @@ internal sealed class ChildProcess : IAsyncDisposable
             if (e.Data is not null)
             {
                 agent._stderr.Enqueue(e.Data);
-                agent.Release(e.Data);
+                agent.Release(agent._stderr, e.Data);
             }
         };
         process.Exited += (_, _) => agent._exited.TrySetResult();
-        process.ErrorDataReceived += (_, e) =>
+        // Waiters give up only when both streams have ended: a line may still be on its way on the other one.
+        var closedStreams = 0;
+        DataReceivedEventHandler onEnd = (_, e) =>
         {
-            if (e.Data is null)
+            if (e.Data is null && Interlocked.Increment(ref closedStreams) == 2)
             {
                 agent.ReleaseAll();
             }
         };
+        process.OutputDataReceived += onEnd;
+        process.ErrorDataReceived += onEnd;
         process.Start();
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
@@ -113,7 +117,7 @@ internal sealed class ChildProcess : IAsyncDisposable
                 return;
             }
 
-            _waiters.Add((text, done));
+            _waiters.Add((lines, text, done));
         }
 
         try
@@ -131,13 +135,13 @@ internal sealed class ChildProcess : IAsyncDisposable
         }
     }
 
-    private void Release(string line)
+    private void Release(ConcurrentQueue<string> stream, string line)
     {
         lock (_gate)
         {
             for (var i = _waiters.Count - 1; i >= 0; i--)
             {
-                if (line.Contains(_waiters[i].Text, StringComparison.Ordinal))
+                if (_waiters[i].Stream == stream && line.Contains(_waiters[i].Text, StringComparison.Ordinal))
                 {
                     _waiters[i].Done.TrySetResult();
                     _waiters.RemoveAt(i);
@@ -150,7 +154,7 @@ internal sealed class ChildProcess : IAsyncDisposable
     {
         lock (_gate)
         {
-            foreach (var (_, done) in _waiters)
+            foreach (var (_, _, done) in _waiters)
             {
                 done.TrySetResult();
             }
