@@ -21,6 +21,8 @@ internal static class TestbedCli
     private static IEnumerable<Command> Subcommands()
     {
         yield return Modem.ModemCommand.Create();
+        yield return Core.CoreCommand.Create();
+        yield return All.AllCommand.Create();
     }
 
     public static async Task<int> RunAsync(string[] args)

@@ -231,6 +231,16 @@ public sealed class SipMessageBuilder
         return this;
     }
 
+    /// <summary>Sets the body without writing a Content-Type: for a message rebuilt from another one whose
+    /// Content-Type line was copied with <see cref="AddRaw"/>. Content-Length is still written by <see cref="Build"/>.</summary>
+    public SipMessageBuilder RawBody(ReadOnlyMemory<byte> body)
+    {
+        ThrowIfBuilt();
+        _contentType = null;
+        _body = body;
+        return this;
+    }
+
     /// <summary>Serialized length so far without Content-Length and body (for the RFC 3428 §7 1300-byte decision,
     /// add the body length and ~20).</summary>
     public int HeaderBytes => _length;

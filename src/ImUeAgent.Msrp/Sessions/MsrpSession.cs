@@ -1,0 +1,547 @@
+// SPDX-License-Identifier: MIT
+using System.Collections.Concurrent;
+using System.Text;
+using ImUeAgent.Msrp.Framing;
+using Microsoft.Extensions.Logging;
+
+namespace ImUeAgent.Msrp.Sessions;
+
+/// <summary>Who opens the connection for a session (RFC 6135 a=setup outcome).</summary>
+public enum MsrpConnectionRole
+{
+    /// <summary>This side connects to the first hop of the peer's path (or to its relay).</summary>
+    Active,
+    /// <summary>This side waits for the peer to connect and send the first request.</summary>
+    Passive,
+}
+
+/// <summary>
+/// One MSRP session (RFC 4975): a local URI, the peer's path, and a connection it is bound to. Sends messages in
+/// chunks, reassembles received ones into application sinks, answers transactions and sends REPORTs. Created by
+/// <see cref="MsrpEndpoint.CreateSession"/>.
+/// </summary>
+public sealed class MsrpSession : IAsyncDisposable
+{
+    private readonly MsrpEndpoint _endpoint;
+    private readonly IMsrpSessionHandler _handler;
+    private readonly ILogger _logger;
+    private readonly ConcurrentDictionary<string, MsrpIncomingMessage> _incoming = new(StringComparer.Ordinal);
+    private readonly TaskCompletionSource<MsrpConnection> _bound = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private IReadOnlyList<MsrpUri> _remotePath = [];
+    private IReadOnlyList<MsrpUri> _relayPath = [];
+    private byte[] _toPathBytes = [];
+    private MsrpConnection? _connection;
+    private int _closed;
+
+    internal MsrpSession(MsrpEndpoint endpoint, MsrpUri localUri, MsrpSessionOptions options, IMsrpSessionHandler handler, ILogger logger)
+    {
+        _endpoint = endpoint;
+        LocalUri = localUri;
+        LocalUriBytes = Encoding.UTF8.GetBytes(localUri.ToString());
+        Options = options;
+        _handler = handler;
+        _logger = logger;
+    }
+
+    public MsrpUri LocalUri { get; }
+
+    public string SessionId => LocalUri.SessionId!;
+
+    public MsrpSessionOptions Options { get; }
+
+    /// <summary>The peer's a=path (last URI is the peer itself).</summary>
+    public IReadOnlyList<MsrpUri> RemotePath => _remotePath;
+
+    /// <summary>This side's relays (RFC 4976 Use-Path), prepended to the To-Path of what it sends.</summary>
+    public IReadOnlyList<MsrpUri> RelayPath => _relayPath;
+
+    /// <summary>The path to advertise in a=path: own relays, then the local URI (RFC 4976 §5.1).</summary>
+    public IReadOnlyList<MsrpUri> AdvertisedPath => [.. _relayPath, LocalUri];
+
+    public MsrpConnection? Connection => Volatile.Read(ref _connection);
+
+    public bool IsClosed => Volatile.Read(ref _closed) != 0;
+
+    internal byte[] LocalUriBytes { get; }
+
+    internal IMsrpSessionHandler Handler => _handler;
+
+    /// <summary>Sets the peer path from its SDP (a=path) and, optionally, this side's relays.</summary>
+    public void SetRemotePath(IReadOnlyList<MsrpUri> remotePath, IReadOnlyList<MsrpUri>? relayPath = null)
+    {
+        ArgumentNullException.ThrowIfNull(remotePath);
+        if (remotePath.Count == 0)
+        {
+            throw new ArgumentException("the remote path needs at least one URI", nameof(remotePath));
+        }
+
+        _remotePath = remotePath;
+        _relayPath = relayPath ?? _relayPath;
+        _toPathBytes = Encoding.UTF8.GetBytes(MsrpUri.FormatPath([.. _relayPath, .. remotePath]));
+    }
+
+    internal ReadOnlySpan<byte> ToPathBytes => _toPathBytes;
+
+    /// <summary>Uses this side's relays (RFC 4976 Use-Path from <c>MsrpRelayClient</c>) before the offer/answer.</summary>
+    public void SetRelayPath(IReadOnlyList<MsrpUri> relayPath)
+    {
+        ArgumentNullException.ThrowIfNull(relayPath);
+        _relayPath = relayPath;
+        if (_remotePath.Count > 0)
+        {
+            SetRemotePath(_remotePath, relayPath);
+        }
+    }
+
+    /// <summary>The URI this side connects to: its first relay, else the first URI of the peer's path.</summary>
+    public MsrpUri FirstHop => _relayPath.Count > 0 ? _relayPath[0] : _remotePath.Count > 0 ? _remotePath[0] : throw new InvalidOperationException("remote path not set");
+
+    /// <summary>
+    /// Active role: get a connection to the first hop (reusing one this endpoint opened to the same authority,
+    /// RFC 4975 §5.4), bind, and send a bodiless SEND so the peer can bind too.
+    /// </summary>
+    public async Task ConnectAsync(CancellationToken cancellationToken = default)
+    {
+        var connection = await _endpoint.GetOrOpenConnectionAsync(FirstHop, cancellationToken).ConfigureAwait(false);
+        Bind(connection);
+        if (Options.SendBindingSend)
+        {
+            var result = await connection.SendMessageAsync(this,
+                new OutgoingMessage(TransactionIds.NewMessageId(), string.Empty, MsrpFailureReport.Yes, false),
+                null, cancellationToken).ConfigureAwait(false);
+            if (!result.IsSuccess)
+            {
+                throw new MsrpSessionException(result.StatusCode, $"binding SEND failed: {result.Outcome} {result.StatusCode}");
+            }
+        }
+    }
+
+    /// <summary>Passive role: wait until the peer's first request binds this session to its connection.</summary>
+    public Task<MsrpConnection> WaitForConnectionAsync(CancellationToken cancellationToken = default) =>
+        _bound.Task.WaitAsync(cancellationToken);
+
+    /// <summary>Binds to an existing connection (in-memory pairs, or a connection set up by the caller).</summary>
+    public void Bind(MsrpConnection connection)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        var previous = Interlocked.CompareExchange(ref _connection, connection, null);
+        if (previous is not null && previous != connection)
+        {
+            throw new InvalidOperationException("session already bound to another connection");
+        }
+
+        connection.AddSession(this);
+        _bound.TrySetResult(connection);
+    }
+
+    /// <summary>Sends a message held in memory, in chunks of <see cref="MsrpSessionOptions.ChunkSize"/>.</summary>
+    public Task<MsrpSendResult> SendMessageAsync(string contentType, ReadOnlyMemory<byte> body, MsrpSendOptions? options = null, CancellationToken cancellationToken = default) =>
+        SendCoreAsync(contentType, new MemoryChunkSource(body), options, cancellationToken);
+
+    /// <summary>
+    /// Sends a message read from a stream (a file for Large Message Mode) without holding it in memory.
+    /// <paramref name="length"/> null sends '*' totals and ends when the stream ends.
+    /// </summary>
+    public Task<MsrpSendResult> SendMessageAsync(string contentType, Stream body, long? length, MsrpSendOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(body);
+        return SendCoreAsync(contentType, new StreamChunkSource(body, length), options, cancellationToken);
+    }
+
+    private Task<MsrpSendResult> SendCoreAsync(string contentType, ChunkSource source, MsrpSendOptions? options, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(contentType);
+        var connection = Connection ?? throw new InvalidOperationException("session is not connected");
+        options ??= new MsrpSendOptions();
+        var messageId = options.MessageId ?? TransactionIds.NewMessageId();
+        if (!MsrpSyntax.IsIdent(messageId))
+        {
+            throw new ArgumentException("Message-ID must be an ident (RFC 4975 §9)", nameof(options));
+        }
+
+        var message = new OutgoingMessage(messageId, contentType, options.FailureReport, options.SuccessReport);
+        return connection.SendMessageAsync(this, message, source, cancellationToken);
+    }
+
+    /// <summary>True when <paramref name="contentType"/> matches a=accept-types (RFC 4975 §8.6).</summary>
+    public bool Accepts(ReadOnlySpan<char> contentType)
+    {
+        int semi = contentType.IndexOf(';');
+        var type = (semi < 0 ? contentType : contentType[..semi]).Trim();
+        foreach (var accepted in Options.AcceptTypes)
+        {
+            if (accepted == "*" || type.Equals(accepted, StringComparison.OrdinalIgnoreCase))
+            {
+                return true;
+            }
+
+            if (accepted.EndsWith("/*", StringComparison.Ordinal) && type.StartsWith(accepted.AsSpan(0, accepted.Length - 1), StringComparison.OrdinalIgnoreCase))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>
+    /// First look at a SEND for this session: finds or creates the message state. Returns 0 to receive the body at
+    /// <paramref name="startOffset"/>, or the status to answer while discarding the body.
+    /// </summary>
+    internal int OnSendHead(MsrpFrameHead head, out MsrpIncomingMessage? message, out long startOffset)
+    {
+        message = null;
+        startOffset = 0;
+        if (!head.HasMessageId)
+        {
+            return MsrpStatusCodes.BadRequest;
+        }
+
+        Span<char> idChars = stackalloc char[32];
+        int idLength = Encoding.ASCII.GetChars(head.MessageId, idChars);
+        var lookup = _incoming.GetAlternateLookup<ReadOnlySpan<char>>();
+        var range = head.ByteRange ?? new ByteRange(1, null, null);
+        if (!lookup.TryGetValue(idChars[..idLength], out message))
+        {
+            if (!head.HasBody && head.ContentType.IsEmpty && head.ByteRange is null)
+            {
+                return MsrpStatusCodes.Ok; // bodiless SEND: binds the session or keeps it alive (RFC 4975 §5.4, §7.1)
+            }
+
+            var headers = new List<KeyValuePair<string, string>>();
+            for (int i = 2; i < head.HeaderCount; i++)
+            {
+                var name = head.HeaderName(i);
+                if (!IsTransportHeader(name))
+                {
+                    headers.Add(new(Encoding.ASCII.GetString(name), Encoding.UTF8.GetString(head.HeaderValue(i))));
+                }
+            }
+
+            message = new MsrpIncomingMessage(head.GetMessageId(), head.GetContentType(), range.Total, headers, head.EffectiveSuccessReport, head.GetFromPath());
+            _incoming[message.MessageId] = message;
+            if (range.Total > Options.MaxMessageSize || range.End > Options.MaxMessageSize)
+            {
+                message.RejectStatus = MsrpStatusCodes.StopSending;
+            }
+            else if (!head.ContentType.IsEmpty && !Accepts(message.ContentType))
+            {
+                message.RejectStatus = MsrpStatusCodes.UnsupportedMediaType;
+            }
+            else
+            {
+                MsrpReceiveDecision decision;
+                try
+                {
+                    decision = _handler.OnMessageStarted(this, message);
+                }
+                catch (Exception ex) when (ex is not OutOfMemoryException)
+                {
+                    Log.SinkFailed(_logger, ex, SessionId, message.MessageId);
+                    decision = MsrpReceiveDecision.Reject(MsrpStatusCodes.Forbidden);
+                }
+
+                if (decision.Sink is null)
+                {
+                    message.RejectStatus = decision.StatusCode is >= 400 ? decision.StatusCode : MsrpStatusCodes.Forbidden;
+                }
+                else
+                {
+                    message.Sink = decision.Sink;
+                }
+            }
+        }
+
+        if (message.RejectStatus != 0)
+        {
+            return message.RejectStatus;
+        }
+
+        if (range.Total is long total)
+        {
+            if (message.TotalLength is long known && known != total)
+            {
+                return MsrpStatusCodes.ParameterOutOfBounds; // totals disagree between chunks
+            }
+
+            message.TotalLength = total;
+        }
+
+        startOffset = range.Start - 1;
+        if (startOffset > Options.MaxMessageSize)
+        {
+            return RejectTooLarge(message);
+        }
+
+        return 0;
+    }
+
+    internal async ValueTask<int> OnBodyAsync(MsrpIncomingMessage message, long offset, System.Buffers.ReadOnlySequence<byte> data, CancellationToken cancellationToken)
+    {
+        if (offset + data.Length > Options.MaxMessageSize)
+        {
+            return RejectTooLarge(message);
+        }
+
+        try
+        {
+            await message.Sink!.WriteAsync(offset, data, cancellationToken).ConfigureAwait(false);
+            return 0;
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            Log.SinkFailed(_logger, ex, SessionId, message.MessageId);
+            message.RejectStatus = MsrpStatusCodes.Forbidden;
+            await FinishIncompleteAsync(message, MsrpIncompleteReason.SinkFailed).ConfigureAwait(false);
+            return MsrpStatusCodes.Forbidden;
+        }
+    }
+
+    private int RejectTooLarge(MsrpIncomingMessage message)
+    {
+        message.RejectStatus = MsrpStatusCodes.StopSending;
+        _ = FinishIncompleteAsync(message, MsrpIncompleteReason.TooLarge).AsTask();
+        return MsrpStatusCodes.StopSending;
+    }
+
+    /// <summary>End of a chunk whose body was received: update the ranges and complete the message when whole.</summary>
+    internal async ValueTask<int> OnSendEndAsync(MsrpIncomingMessage message, long chunkStart, long chunkEnd, MsrpContinuation flag, MsrpConnection connection, CancellationToken cancellationToken)
+    {
+        message.Received.Add(chunkStart, chunkEnd);
+        if (flag == MsrpContinuation.Aborted)
+        {
+            await FinishIncompleteAsync(message, MsrpIncompleteReason.Aborted).ConfigureAwait(false);
+            return MsrpStatusCodes.Ok;
+        }
+
+        if (flag == MsrpContinuation.Complete && message.TotalLength is null)
+        {
+            message.TotalLength = chunkEnd; // '*' total: the last chunk says where the message ends
+        }
+
+        if (message.TotalLength is not long total || !message.Received.CoversPrefix(total))
+        {
+            return MsrpStatusCodes.Ok; // more chunks to come, possibly out of order
+        }
+
+        message.Finished = true;
+        _incoming.TryRemove(message.MessageId, out _);
+        int status;
+        try
+        {
+            status = await message.Sink!.CompleteAsync(total, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            Log.SinkFailed(_logger, ex, SessionId, message.MessageId);
+            status = MsrpStatusCodes.Forbidden;
+        }
+
+        if (MsrpStatusCodes.IsSuccess(status))
+        {
+            if (message.SuccessReport)
+            {
+                connection.EnqueueReport(this, message, MsrpStatusCodes.Ok);
+            }
+
+            try
+            {
+                _handler.OnMessageReceived(this, message);
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                Log.HandlerFailed(_logger, ex, connection.Name);
+            }
+        }
+        else
+        {
+            _handler.OnMessageIncomplete(this, message, MsrpIncompleteReason.SinkFailed);
+        }
+
+        return status;
+    }
+
+    /// <summary>A rejected message's last chunk went by: forget it.</summary>
+    internal void ForgetIfEnded(MsrpIncomingMessage message, MsrpContinuation flag)
+    {
+        if (flag != MsrpContinuation.More)
+        {
+            _incoming.TryRemove(message.MessageId, out _);
+        }
+    }
+
+    private async ValueTask FinishIncompleteAsync(MsrpIncomingMessage message, MsrpIncompleteReason reason)
+    {
+        if (message.Finished)
+        {
+            return;
+        }
+
+        message.Finished = true;
+        if (reason != MsrpIncompleteReason.TooLarge)
+        {
+            _incoming.TryRemove(message.MessageId, out _);
+        }
+
+        Log.MessageIncomplete(_logger, SessionId, message.MessageId, reason);
+        try
+        {
+            if (message.Sink is not null)
+            {
+                await message.Sink.AbortAsync(reason, CancellationToken.None).ConfigureAwait(false);
+            }
+
+            _handler.OnMessageIncomplete(this, message, reason);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            Log.HandlerFailed(_logger, ex, SessionId);
+        }
+    }
+
+    internal void OnReport(MsrpFrameHead head)
+    {
+        var report = new MsrpReport(head.GetMessageId(), head.ByteRange, head.StatusHeaderCode ?? 0, Encoding.UTF8.GetString(head.StatusComment));
+        try
+        {
+            _handler.OnReport(this, report);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            Log.HandlerFailed(_logger, ex, SessionId);
+        }
+    }
+
+    /// <summary>True when the request's From-Path ends in the peer's session (RFC 4975 §7.3: else 481).</summary>
+    internal bool FromPathMatches(ReadOnlySpan<byte> fromPath)
+    {
+        if (_remotePath.Count == 0)
+        {
+            return true; // peer not known yet (passive side before the answer is applied)
+        }
+
+        var expected = _remotePath[^1].SessionId;
+        return expected is null || (PathBytes.TryGetSessionId(fromPath, last: true, out var sid) && Encoding.ASCII.GetString(sid) == expected);
+    }
+
+    internal async ValueTask OnConnectionClosedAsync(MsrpConnection connection)
+    {
+        if (Connection != connection)
+        {
+            return;
+        }
+
+        foreach (var message in _incoming.Values)
+        {
+            await FinishIncompleteAsync(message, MsrpIncompleteReason.ConnectionLost).ConfigureAwait(false);
+        }
+
+        _incoming.Clear();
+        try
+        {
+            _handler.OnClosed(this);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            Log.HandlerFailed(_logger, ex, SessionId);
+        }
+    }
+
+    private static bool IsTransportHeader(ReadOnlySpan<byte> name) =>
+        Ascii.EqualsIgnoreCase(name, "Message-ID"u8) || Ascii.EqualsIgnoreCase(name, "Byte-Range"u8)
+        || Ascii.EqualsIgnoreCase(name, "Success-Report"u8) || Ascii.EqualsIgnoreCase(name, "Failure-Report"u8)
+        || Ascii.EqualsIgnoreCase(name, "Content-Type"u8);
+
+    /// <summary>Leaves the endpoint; the connection closes when no session uses it.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _closed, 1) != 0)
+        {
+            return;
+        }
+
+        _endpoint.RemoveSession(this);
+        var connection = Connection;
+        if (connection is not null)
+        {
+            foreach (var message in _incoming.Values)
+            {
+                await FinishIncompleteAsync(message, MsrpIncompleteReason.SessionClosed).ConfigureAwait(false);
+            }
+
+            await connection.RemoveSessionAsync(this).ConfigureAwait(false);
+        }
+
+        _bound.TrySetCanceled();
+    }
+}
+
+/// <summary>A session-level failure with the MSRP status that caused it.</summary>
+public sealed class MsrpSessionException : Exception
+{
+    public MsrpSessionException(int statusCode, string message)
+        : base(message) => StatusCode = statusCode;
+
+    public MsrpSessionException()
+    {
+    }
+
+    public MsrpSessionException(string message)
+        : base(message)
+    {
+    }
+
+    public MsrpSessionException(string message, Exception innerException)
+        : base(message, innerException)
+    {
+    }
+
+    public int StatusCode { get; }
+}
+
+/// <summary>Span helpers over To-Path / From-Path bytes.</summary>
+internal static class PathBytes
+{
+    /// <summary>Session-id of the first (or last) URI of a path: the part after the authority's '/', before ';'.</summary>
+    public static bool TryGetSessionId(ReadOnlySpan<byte> path, bool last, out ReadOnlySpan<byte> sessionId)
+    {
+        sessionId = default;
+        var uri = last ? LastUri(path) : FirstUri(path);
+        int scheme = uri.IndexOf("://"u8);
+        if (scheme < 0)
+        {
+            return false;
+        }
+
+        var rest = uri[(scheme + 3)..];
+        int semi = rest.IndexOf((byte)';');
+        if (semi < 0)
+        {
+            return false;
+        }
+
+        rest = rest[..semi];
+        int slash = rest.IndexOf((byte)'/');
+        if (slash < 0 || slash == rest.Length - 1)
+        {
+            return false;
+        }
+
+        sessionId = rest[(slash + 1)..];
+        return sessionId.Length <= 128;
+    }
+
+    public static ReadOnlySpan<byte> FirstUri(ReadOnlySpan<byte> path)
+    {
+        path = path.TrimStart(" \t"u8);
+        int end = path.IndexOfAny((byte)' ', (byte)'\t');
+        return end < 0 ? path : path[..end];
+    }
+
+    public static ReadOnlySpan<byte> LastUri(ReadOnlySpan<byte> path)
+    {
+        path = path.TrimEnd(" \t"u8);
+        int start = path.LastIndexOfAny((byte)' ', (byte)'\t');
+        return start < 0 ? path : path[(start + 1)..];
+    }
+}
