@@ -1,6 +1,4 @@
 // SPDX-License-Identifier: MIT
-// Compiled once the benchmark project references src/ImUeAgent.Im (see the Im helper's report): define
-// IMUE_BENCH_IM or remove this guard together with adding the ProjectReference.
 using System.Text;
 using BenchmarkDotNet.Attributes;
 using ImUeAgent.Im.Content;
