@@ -22,6 +22,7 @@ internal static class TestbedCli
     {
         yield return Modem.ModemCommand.Create();
         yield return Core.CoreCommand.Create();
+        yield return Msrp.MsrpCommand.Create();
         yield return All.AllCommand.Create();
     }
 

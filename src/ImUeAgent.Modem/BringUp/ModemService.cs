@@ -480,9 +480,12 @@ public sealed partial class ModemService : IAsyncDisposable
                     ModemPhase.Failed or ModemPhase.Stopped => trigger.IsHard,
                     _ => trigger.Kind == RecoveryTriggerKind.ChannelBroken || phase > trigger.ResumeAt,
                 };
-                if (trigger.Kind == RecoveryTriggerKind.ModuleReset && _time.GetUtcNow() < _probeStartedAt + _settings.ResetBurstWindow)
+                if (trigger.Kind == RecoveryTriggerKind.ModuleReset && _time.GetUtcNow() < _probeStartedAt + _settings.ResetBurstWindow
+                    && !(phase == ModemPhase.Ready && trigger.Detail.StartsWith("RDY", StringComparison.Ordinal)))
                 {
-                    // The same boot's indications, seen again while probing it.
+                    // The same boot's indications, seen again while probing it. Once Ready, a late "+CPIN: READY"
+                    // may still be that boot's, but "RDY" is only sent by a module that has just started again:
+                    // ignoring it would leave the agent Ready on a module that lost its PDN.
                     accepted = false;
                 }
 

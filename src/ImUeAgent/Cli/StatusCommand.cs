@@ -18,6 +18,7 @@ internal static class StatusCommand
     private static readonly Dictionary<string, Func<JsonElement, bool>> WaitTargets = new(StringComparer.OrdinalIgnoreCase)
     {
         ["running"] = s => s.GetProperty("daemon").GetString() == "running",
+        ["modem-ready"] = s => s.GetProperty("modem") is { ValueKind: JsonValueKind.Object } m && m.GetProperty("phase").GetString() == "Ready",
     };
 
     public static Command Create(TextWriter output, TextWriter error)
@@ -166,6 +167,22 @@ internal static class StatusCommand
         output.WriteLine($"daemon        {status.GetProperty("daemon").GetString()} (pid {status.GetProperty("pid").GetInt32()}, up {FormatUptime(uptime)})");
         output.WriteLine($"version       {status.GetProperty("version").GetString()} ({status.GetProperty("userAgent").GetString()})");
         output.WriteLine($"config        {status.GetProperty("config").GetString()}");
+        if (status.GetProperty("modem") is { ValueKind: JsonValueKind.Object } modem)
+        {
+            string Text(string name) => modem.GetProperty(name) is { ValueKind: JsonValueKind.String } v ? v.GetString()! : "-";
+            string List(string name) => modem.GetProperty(name).GetArrayLength() == 0
+                ? "-"
+                : string.Join(", ", modem.GetProperty(name).EnumerateArray().Select(e => e.GetString()));
+            var activity = modem.GetProperty("activity") is { ValueKind: JsonValueKind.String } a ? $" ({a.GetString()})" : "";
+            output.WriteLine($"modem         {Text("phase")}{activity}; port {Text("channel")}");
+            output.WriteLine($"  module      {Text("manufacturer")} {Text("model")} {Text("revision")} (profile {Text("profile")}), IMEI {Text("imei")}");
+            output.WriteLine($"  SIM         {Text("sim")}, IMSI {Text("imsi")}, network {Text("registration")}");
+            output.WriteLine($"  IMS PDN     cid {(modem.GetProperty("imsPdnCid") is { ValueKind: JsonValueKind.Number } cid ? cid.GetInt32() : 0)} APN {Text("imsApn")}: {List("imsPdnAddresses")}");
+            output.WriteLine($"  P-CSCF      {List("pcscf")} ({Text("pcscfSource")})");
+            output.WriteLine($"  ISIM        {Text("isimAid")}{(modem.GetProperty("softIsim").GetBoolean() ? " (soft ISIM)" : "")}, domain {Text("homeDomain")}");
+            output.WriteLine($"  IMPUs       {List("impus")}");
+        }
+
         var failure = status.GetProperty("lastFailure");
         output.WriteLine(failure.ValueKind == JsonValueKind.Null
             ? "last failure  none"

@@ -16,6 +16,60 @@ internal sealed class AgentConfig
 
     [ValidateObjectMembers]
     public ApiSection Api { get; set; } = new();
+
+    [ValidateObjectMembers]
+    public ModemSection Modem { get; set; } = new();
+}
+
+/// <summary>
+/// The cellular modem the daemon owns. Without a Port the daemon runs without a modem (e.g. plain SIP over a
+/// configured P-CSCF).
+/// </summary>
+internal sealed class ModemSection
+{
+    public const string DefaultProfileDirectory = "/usr/share/imue-agent/modems";
+
+    /// <summary>AT port: /dev/imue-at, serial:/dev/ttyUSB2?baud=115200, pty:/dev/pts/N or tcp:host:port. Empty: no modem.</summary>
+    public string Port { get; set; } = "";
+
+    /// <summary>Modem profile folder name (hardware/modems/NAME); empty selects it from +CGMI/+CGMM.</summary>
+    [ProfileName]
+    public string Profile { get; set; } = "";
+
+    /// <summary>Where the modem profiles are (one folder per module with profile.json).</summary>
+    [Required(AllowEmptyStrings = false)]
+    public string ProfileDirectory { get; set; } = DefaultProfileDirectory;
+
+    [Required(AllowEmptyStrings = false)]
+    [Apn]
+    public string ImsApn { get; set; } = "ims";
+
+    /// <summary>Context id of the IMS PDN; the default 2 leaves the default bearer's context 1 alone.</summary>
+    [Range(1, 24)]
+    public int ImsPdnCid { get; set; } = 2;
+
+    [OneOf("IPv4v6", "IPv4", "IPv6")]
+    public string PdnType { get; set; } = "IPv4v6";
+
+    /// <summary>P-CSCF addresses that replace what the network (+CGCONTRDP) or the ISIM says.</summary>
+    public string[] PcscfAddresses { get; set; } = [];
+
+    /// <summary>Switch the module's own IMS client off (it would otherwise answer on the IMS PDN).</summary>
+    public bool DisableModuleImsClient { get; set; } = true;
+
+    /// <summary>SIM PIN, if the card asks for one (4 to 8 digits); empty: stop with "SIM PIN required".</summary>
+    [Digits(4, 8)]
+    public string SimPin { get; set; } = "";
+
+    /// <summary>Digits of the MNC in the IMSI (2 or 3), for identities derived from the IMSI.</summary>
+    [Range(2, 3)]
+    public int MncLength { get; set; } = 2;
+
+    /// <summary>Key file (mode 0600) of a soft ISIM, for boards whose card has no ISIM; empty: the card's ISIM.</summary>
+    public string SoftIsimKeyFile { get; set; } = "";
+
+    /// <summary>Board description (hardware/boards/*.json) for PWRKEY/RESET/STATUS; empty: no GPIO power control.</summary>
+    public string Board { get; set; } = "";
 }
 
 /// <summary>The local API (varlink-style JSON over a Unix domain socket) that applications and the CLI use.</summary>
@@ -25,7 +79,7 @@ internal sealed class ApiSection
 
     /// <summary>Socket path; created with mode 0660 so members of the daemon's group may call it.</summary>
     [Required(AllowEmptyStrings = false)]
-    [RegularExpression("^/.{1,100}$", ErrorMessage = "must be an absolute path of at most 100 characters")]
+    [SocketPath]
     public string SocketPath { get; set; } = DefaultSocketPath;
 }
 
@@ -56,7 +110,20 @@ internal static class AgentConfigSchema
             (nameof(DaemonSection.LogLevel), ConfigSchema.Value),
             (nameof(DaemonSection.ShutdownTimeoutSeconds), ConfigSchema.Value))),
         (nameof(AgentConfig.Api), ConfigSchema.Section(
-            (nameof(ApiSection.SocketPath), ConfigSchema.Value))));
+            (nameof(ApiSection.SocketPath), ConfigSchema.Value))),
+        (nameof(AgentConfig.Modem), ConfigSchema.Section(
+            (nameof(ModemSection.Port), ConfigSchema.Value),
+            (nameof(ModemSection.Profile), ConfigSchema.Value),
+            (nameof(ModemSection.ProfileDirectory), ConfigSchema.Value),
+            (nameof(ModemSection.ImsApn), ConfigSchema.Value),
+            (nameof(ModemSection.ImsPdnCid), ConfigSchema.Value),
+            (nameof(ModemSection.PdnType), ConfigSchema.Value),
+            (nameof(ModemSection.PcscfAddresses), ConfigSchema.Value),
+            (nameof(ModemSection.DisableModuleImsClient), ConfigSchema.Value),
+            (nameof(ModemSection.SimPin), ConfigSchema.Value),
+            (nameof(ModemSection.MncLength), ConfigSchema.Value),
+            (nameof(ModemSection.SoftIsimKeyFile), ConfigSchema.Value),
+            (nameof(ModemSection.Board), ConfigSchema.Value))));
 }
 
 /// <summary>Range and presence checks, generated at compile time (no reflection, AOT-clean).</summary>

@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: MIT
 using System.Text;
 using System.Text.Json;
-using System.Text.RegularExpressions;
 using Microsoft.Extensions.Configuration;
 
 namespace ImUeAgent.Configuration;
@@ -14,7 +13,7 @@ internal sealed class ConfigException(string message) : Exception(message);
 /// allowed, duplicates and unknown keys rejected with their line), then binding through the source generator and
 /// range checks through the generated options validator. Every failure is one <see cref="ConfigException"/>.
 /// </summary>
-internal static partial class ConfigLoader
+internal static class ConfigLoader
 {
     /// <summary>Config files are small; anything larger is a mistake (a log file passed by accident).</summary>
     private const int MaxFileBytes = 1 << 20;
@@ -120,14 +119,11 @@ internal static partial class ConfigLoader
         string path, InvalidOperationException ex, Dictionary<string, string?> values, Dictionary<string, int> lines)
     {
         // The generated binder says "Failed to convert configuration value '<v>' at '<key>' to type '<T>'.".
-        var match = ConversionFailure().Match(ex.Message);
-        if (!match.Success)
+        if (!TryBetween(ex.Message, "at '", "'", out var key, out var rest) || !TryBetween(rest, "to type '", "'", out var type, out _))
         {
             return $"{path}: {ex.Message}";
         }
 
-        var key = match.Groups["key"].Value;
-        var type = match.Groups["type"].Value;
         values.TryGetValue(key, out var value);
         var expected = type switch
         {
@@ -151,22 +147,20 @@ internal static partial class ConfigLoader
             // Generated validator: "<Member>: The field <Type>.<Section>.<Member> <what is wrong>." (or "The
             // <Type>.<Section>.<Member> field is required."). Reduce it to
             // the configuration key and what is wrong.
-            var match = ValidationFailure().Match(failure);
             if (builder.Length > 0)
             {
                 builder.Append('\n');
             }
 
-            if (!match.Success)
+            if (!TrySplitValidationFailure(failure, out var display, out var problem))
             {
                 builder.Append(path).Append(": ").Append(failure);
                 continue;
             }
 
-            var display = match.Groups["display"].Value;
             var firstDot = display.IndexOf('.', StringComparison.Ordinal);
             var key = (firstDot < 0 ? display : display[(firstDot + 1)..]).Replace('.', ':');
-            var problem = match.Groups["problem"].Value.TrimEnd('.');
+            problem = problem.TrimEnd('.');
             var shown = values.TryGetValue(key, out var value) ? $" (got '{value}')" : " (not set)";
             builder.Append(Where(path, key, lines)).Append(DisplayKey(key)).Append(": ")
                 .Append(problem).Append(shown);
@@ -195,11 +189,59 @@ internal static partial class ConfigLoader
         return message;
     }
 
-    [GeneratedRegex(@"at '(?<key>[^']+)' to type '(?<type>[^']+)'")]
-    private static partial Regex ConversionFailure();
+    /// <summary>The text between the first <paramref name="start"/> and the next <paramref name="end"/>.</summary>
+    private static bool TryBetween(string text, string start, string end, out string value, out string rest)
+    {
+        value = rest = "";
+        var from = text.IndexOf(start, StringComparison.Ordinal);
+        if (from < 0)
+        {
+            return false;
+        }
 
-    [GeneratedRegex(@"^[^:]+: The (?:field )?(?<display>[\w.]+) (?:field )?(?<problem>.+)$")]
-    private static partial Regex ValidationFailure();
+        from += start.Length;
+        var to = text.IndexOf(end, from, StringComparison.Ordinal);
+        if (to <= from)
+        {
+            return false;
+        }
+
+        value = text[from..to];
+        rest = text[(to + end.Length)..];
+        return true;
+    }
+
+    /// <summary>"Member: The field Type.Section.Member problem" or "Member: The Type.Section.Member field problem".</summary>
+    private static bool TrySplitValidationFailure(string failure, out string display, out string problem)
+    {
+        display = problem = "";
+        var colon = failure.IndexOf(": The ", StringComparison.Ordinal);
+        if (colon < 0)
+        {
+            return false;
+        }
+
+        var text = failure[(colon + ": The ".Length)..];
+        if (text.StartsWith("field ", StringComparison.Ordinal))
+        {
+            text = text["field ".Length..];
+        }
+
+        var space = text.IndexOf(' ', StringComparison.Ordinal);
+        if (space <= 0)
+        {
+            return false;
+        }
+
+        display = text[..space];
+        problem = text[(space + 1)..];
+        if (problem.StartsWith("field ", StringComparison.Ordinal))
+        {
+            problem = problem["field ".Length..];
+        }
+
+        return true;
+    }
 
     private readonly ref struct Walker(string path, ReadOnlySpan<byte> json)
     {

@@ -18,10 +18,12 @@ internal static class AgentDaemon
     public static async Task<int> RunAsync(string configPath, LogLevel? logLevelOverride, TextWriter error)
     {
         AgentConfig config;
+        Modem.BringUp.ModemServiceSettings? modemSettings;
         try
         {
             config = ConfigLoader.Load(configPath);
             CheckStateDirectory(configPath, config.Daemon.StateDirectory);
+            modemSettings = ModemHost.CreateSettings(config.Modem, configPath);
         }
         catch (ConfigException ex)
         {
@@ -29,7 +31,7 @@ internal static class AgentDaemon
             return ExitCodes.UsageOrConfig;
         }
 
-        using var host = Build(config, configPath, logLevelOverride);
+        using var host = Build(config, configPath, logLevelOverride, modemSettings);
         var logger = host.Services.GetRequiredService<ILoggerFactory>().CreateLogger("ImUeAgent");
         try
         {
@@ -44,7 +46,8 @@ internal static class AgentDaemon
         }
     }
 
-    internal static IHost Build(AgentConfig config, string configPath, LogLevel? logLevelOverride)
+    internal static IHost Build(AgentConfig config, string configPath, LogLevel? logLevelOverride,
+        Modem.BringUp.ModemServiceSettings? modemSettings)
     {
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings
         {
@@ -80,6 +83,9 @@ internal static class AgentDaemon
         }
 
         builder.Services.AddHostedService<StatusReporter>();
+        builder.Services.AddSingleton(sp => new ModemHost(modemSettings, sp.GetRequiredService<AgentState>(),
+            sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILoggerFactory>()));
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<ModemHost>());
         builder.Services.AddSingleton(new ApiServerSettings(config.Api.SocketPath));
         builder.Services.AddSingleton<IApiMethod, GetInfoMethod>();
         builder.Services.AddSingleton<IApiMethod, GetStatusMethod>();

@@ -54,7 +54,7 @@ internal sealed class AgentState
         {
             before = _current;
             after = change(before) with { Sequence = before.Sequence + 1 };
-            if (after with { Sequence = before.Sequence } == before)
+            if (Same(after with { Sequence = before.Sequence }, before))
             {
                 return;
             }
@@ -75,6 +75,11 @@ internal sealed class AgentState
             _notifier.Notify(new ServiceState("STATUS=" + line));
         }
     }
+
+    /// <summary>Records compare lists by reference; the status is equal when its JSON form is.</summary>
+    private static bool Same(StatusSnapshot a, StatusSnapshot b) => a == b
+        || System.Text.Json.JsonSerializer.Serialize(a, Api.ApiJsonContext.Default.StatusSnapshot)
+        == System.Text.Json.JsonSerializer.Serialize(b, Api.ApiJsonContext.Default.StatusSnapshot);
 
     /// <summary>
     /// The current snapshot, then every later one, until cancelled. A watcher that falls more than 64 changes behind
@@ -145,12 +150,18 @@ internal sealed record StatusSnapshot
 
     public FailureSnapshot? LastFailure { get; init; }
 
+    /// <summary>The modem, when one is configured.</summary>
+    public ModemSnapshot? Modem { get; init; }
+
     /// <summary>The one-line form for STATUS= and the log.</summary>
     [JsonIgnore]
     public string Summary => Daemon switch
     {
         DaemonPhase.Starting => "starting",
         DaemonPhase.Stopping => "stopping",
+        _ when Modem is { Phase: not "Ready" } modem && LastFailure is { Component: "modem" } failure =>
+            $"{modem.Summary}; last failure: {failure.Reason}",
+        _ when Modem is { } modem => modem.Summary,
         _ when LastFailure is { } failure => $"running; last failure: {failure.Component}: {failure.Reason}",
         _ => $"running (config {Config})",
     };

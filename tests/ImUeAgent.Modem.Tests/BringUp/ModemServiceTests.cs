@@ -434,6 +434,18 @@ public sealed class ModemServiceTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task RdyRightAfterReadyIsANewResetAndBringUpRunsAgain()
+    {
+        await _harness.StartAsync();
+        await _harness.WaitForPhaseAsync(ModemPhase.Ready);
+
+        await Modem.SendUrcAsync("RDY");
+        await _harness.WaitForAsync(s => s.Phase != ModemPhase.Ready);
+        await _harness.WaitForPhaseAsync(ModemPhase.Ready);
+        Assert.Equal(2, Modem.Count("ATE0"));
+    }
+
+    [Fact]
     public async Task ShutdownClosesTheIsimChannel()
     {
         Modem.CchoSession = 7;

@@ -96,7 +96,7 @@ public sealed class ConfigLoaderTests : IDisposable
     public void Unknown_section_at_top_level()
     {
         var path = Write("{ \"Deamon\": {} }");
-        Assert.Equal($"{path}:1: Deamon: unknown key; known keys at the top level: Daemon, Api", Fails(path));
+        Assert.Equal($"{path}:1: Deamon: unknown key; known keys at the top level: Daemon, Api, Modem", Fails(path));
     }
 
     [Fact]
@@ -132,6 +132,31 @@ public sealed class ConfigLoaderTests : IDisposable
     {
         var path = Write($"{{ \"Daemon\": {{\n {member} }} }}");
         Assert.Equal($"{path}:2: {expected}", Fails(path));
+    }
+
+    [Theory]
+    [InlineData("\"SimPin\": \"12\"", "Modem.SimPin: must be 4 to 8 digits or empty (got '12')")]
+    [InlineData("\"PdnType\": \"IPv5\"", "Modem.PdnType: must be one of IPv4v6, IPv4, IPv6 (got 'IPv5')")]
+    [InlineData("\"Profile\": \"Quectel EG25\"", "Modem.Profile: must be a profile folder name (a-z, 0-9, '-') or empty (got 'Quectel EG25')")]
+    [InlineData("\"ImsApn\": \"ims,x\"", "Modem.ImsApn: must be 1 to 100 printable characters without quotes or commas (got 'ims,x')")]
+    [InlineData("\"ImsPdnCid\": 0", "Modem.ImsPdnCid: must be between 1 and 24 (got '0')")]
+    [InlineData("\"MncLength\": 4", "Modem.MncLength: must be between 2 and 3 (got '4')")]
+    [InlineData("\"DisableModuleImsClient\": \"perhaps\"", "Modem.DisableModuleImsClient: 'perhaps' is not true or false")]
+    public void Modem_section_values_are_checked(string member, string expected)
+    {
+        var path = Write($"{{ \"Modem\": {{\n {member} }} }}");
+        Assert.Equal($"{path}:2: {expected}", Fails(path));
+    }
+
+    [Fact]
+    public void Modem_section_reads_lists_and_defaults()
+    {
+        var config = ConfigLoader.Load(Write("""{ "Modem": { "Port": "/dev/imue-at", "PcscfAddresses": ["10.0.0.1", "fd00::1"] } }"""));
+        Assert.Equal("/dev/imue-at", config.Modem.Port);
+        Assert.Equal(["10.0.0.1", "fd00::1"], config.Modem.PcscfAddresses);
+        Assert.Equal("ims", config.Modem.ImsApn);
+        Assert.Equal(2, config.Modem.ImsPdnCid);
+        Assert.True(config.Modem.DisableModuleImsClient);
     }
 
     [Fact]
