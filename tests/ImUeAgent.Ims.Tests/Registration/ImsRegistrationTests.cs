@@ -360,12 +360,13 @@ public sealed class ImsRegistrationTests : IAsyncDisposable
     public async Task TerminatedSubscriptionIsRenewedWhileRegistered()
     {
         Start();
-        SipRequest first = await RegisterAsync();
+        await RegisterAsync();
+        string firstSubscription = _primary.LastSubscribe!.Headers.CallId!;
         SipResponse r = await _primary.NotifyAsync(ScriptedRegistrar.RegInfo(Impu, "active", "sip:10.0.0.2:5060", "active", "registered", expires: 599000), "terminated;reason=timeout");
         Assert.Equal(200, r.StatusCode);
         SipRequest again = await _primary.NextSubscribeAsync();
         Assert.Null(again.Headers.To!.Tag);
-        Assert.NotEqual(_primary.LastSubscribe is null ? null : first.Headers.CallId, again.Headers.CallId);
+        Assert.NotEqual(firstSubscription, again.Headers.CallId);
         await WaitForAsync(s => s.RegEventSubscribed);
         Assert.Equal(RegistrationStatus.Registered, _registration!.State.Status);
     }
