@@ -508,6 +508,7 @@ public sealed class ImsRegistration : IAsyncDisposable
             Pcscf = pcscf,
             PublicIdentities = identities,
             ServiceRoute = [.. serviceRoute.Select(r => r.Uri.ToString())],
+            Path = [.. response.Headers.Path.Select(r => r.Uri.ToString())],
             ExpiresAt = now + TimeSpan.FromSeconds(granted),
             NextAttemptAt = now + refreshAfter,
             Attempts = attempts,
@@ -536,6 +537,7 @@ public sealed class ImsRegistration : IAsyncDisposable
             ExpiresAt = null,
             PublicIdentities = [],
             ServiceRoute = [],
+            Path = [],
             RegEventSubscribed = false,
         });
     }
@@ -925,6 +927,7 @@ public sealed class ImsRegistration : IAsyncDisposable
             ExpiresAt = null,
             PublicIdentities = [],
             ServiceRoute = [],
+            Path = [],
             RegEventSubscribed = false,
             Attempts = 0,
         });
@@ -963,7 +966,7 @@ public sealed class ImsRegistration : IAsyncDisposable
 
         DropRegistration();
         _userAgent.Authenticator?.Forget();
-        Publish(s => s with { Status = RegistrationStatus.Unregistered, ExpiresAt = null, NextAttemptAt = null, PublicIdentities = [], ServiceRoute = [] });
+        Publish(s => s with { Status = RegistrationStatus.Unregistered, ExpiresAt = null, NextAttemptAt = null, PublicIdentities = [], ServiceRoute = [], Path = [], RegEventSubscribed = false });
     }
 
     // ---- helpers ----

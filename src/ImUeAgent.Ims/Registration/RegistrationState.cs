@@ -61,6 +61,9 @@ public sealed record RegistrationState
     /// <summary>The Service-Route learnt (RFC 3608), as URIs.</summary>
     public IReadOnlyList<string> ServiceRoute { get; init; } = [];
 
+    /// <summary>The Path the registrar returned (RFC 3327), as URIs.</summary>
+    public IReadOnlyList<string> Path { get; init; } = [];
+
     /// <summary>When the registration expires at the registrar.</summary>
     public DateTimeOffset? ExpiresAt { get; init; }
 

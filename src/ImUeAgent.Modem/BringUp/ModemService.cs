@@ -731,7 +731,7 @@ public sealed partial class ModemService : IAsyncDisposable
     }
 
     /// <summary>Plain 27.007 when no profile directory is configured (the same values as hardware/modems/generic).</summary>
-    internal static ModemProfile BuiltInGenericProfile() => new()
+    public static ModemProfile BuiltInGenericProfile() => new()
     {
         Name = "generic",
         Vendor = "3GPP",

@@ -30,6 +30,8 @@ internal static class AgentCli
           imue-agent status --wait running --timeout 30
           imue-agent at --port /dev/ttyUSB2 ATI 'AT+CEREG?'
           imue-agent at --port tcp:192.168.1.1:2000          (interactive console)
+          imue-agent modem info --port /dev/ttyUSB2 --json
+          imue-agent aka --port /dev/ttyUSB2 --rand RAND --autn AUTN
           imue-agent milenage --k K --opc OPC --rand RAND --sqn SQN --amf AMF
           imue-agent --version
         """;
@@ -73,7 +75,9 @@ internal static class AgentCli
 
         root.Subcommands.Add(RunCommand(error));
         root.Subcommands.Add(StatusCommand.Create(output, error));
+        root.Subcommands.Add(ModemCommands.CreateModem(output, error));
         root.Subcommands.Add(AtConsoleCommand.Create(output, error));
+        root.Subcommands.Add(ModemCommands.CreateAka(output, error));
         root.Subcommands.Add(MilenageCommand.Create(output));
         return root;
     }

@@ -113,6 +113,7 @@ public sealed class ImsRegistrationTests : IAsyncDisposable
         RegistrationState s = await WaitForAsync(s => s.Status == RegistrationStatus.Registered);
         Assert.Equal(["sip:alice@ims.test", "tel:+15550100"], s.PublicIdentities);
         Assert.Equal(["sip:orig@scscf.ims.test;lr"], s.ServiceRoute);
+        Assert.Equal(["sip:term@pcscf.ims.test;lr"], s.Path);
         Assert.Equal(new PcscfAddress(Primary.Address), s.Pcscf);
         Assert.Equal(T0 + TimeSpan.FromSeconds(600000), s.ExpiresAt);
         Assert.Equal(T0 + TimeSpan.FromSeconds(599400), s.NextAttemptAt);
