@@ -18,6 +18,7 @@ internal static class StatusCommand
     private static readonly Dictionary<string, Func<JsonElement, bool>> WaitTargets = new(StringComparer.OrdinalIgnoreCase)
     {
         ["running"] = s => s.GetProperty("daemon").GetString() == "running",
+        ["registered"] = s => s.GetProperty("registration") is { ValueKind: JsonValueKind.Object } r && r.GetProperty("state").GetString() == "Registered",
         ["modem-ready"] = s => s.GetProperty("modem") is { ValueKind: JsonValueKind.Object } m && m.GetProperty("phase").GetString() == "Ready",
     };
 
@@ -181,6 +182,14 @@ internal static class StatusCommand
             output.WriteLine($"  P-CSCF      {List("pcscf")} ({Text("pcscfSource")})");
             output.WriteLine($"  ISIM        {Text("isimAid")}{(modem.GetProperty("softIsim").GetBoolean() ? " (soft ISIM)" : "")}, domain {Text("homeDomain")}");
             output.WriteLine($"  IMPUs       {List("impus")}");
+        }
+
+        if (status.GetProperty("registration") is { ValueKind: JsonValueKind.Object } reg)
+        {
+            var identities = string.Join(", ", reg.GetProperty("publicIdentities").EnumerateArray().Select(e => e.GetString()));
+            var expires = reg.GetProperty("expiresAt") is { ValueKind: JsonValueKind.String } e ? e.GetDateTimeOffset().ToString("u", CultureInfo.InvariantCulture) : "-";
+            output.WriteLine($"IMS           {reg.GetProperty("state").GetString()} via {(reg.GetProperty("pcscf") is { ValueKind: JsonValueKind.String } p ? p.GetString() : "-")}, expires {expires}");
+            output.WriteLine($"  identities  {(identities.Length == 0 ? "-" : identities)}");
         }
 
         var failure = status.GetProperty("lastFailure");

@@ -19,6 +19,33 @@ internal sealed class AgentConfig
 
     [ValidateObjectMembers]
     public ModemSection Modem { get; set; } = new();
+
+    [ValidateObjectMembers]
+    public ImsSection Ims { get; set; } = new();
+}
+
+/// <summary>IMS registration (TS 24.229 §5.1.1) once the modem's IMS PDN is up.</summary>
+internal sealed class ImsSection
+{
+    /// <summary>Register when the modem is ready. Off: the daemon only brings the modem up.</summary>
+    public bool Register { get; set; } = true;
+
+    /// <summary>The P-CSCF's SIP port (+CGCONTRDP gives addresses only).</summary>
+    [Range(1, 65535)]
+    public int PcscfPort { get; set; } = 5060;
+
+    [OneOf("udp", "tcp")]
+    public string Transport { get; set; } = "udp";
+
+    /// <summary>Requested registration time in seconds (TS 24.229 §5.1.1.2: 600000 by default).</summary>
+    [Range(60, 600000)]
+    public int Expires { get; set; } = 600000;
+
+    /// <summary>Application feature tags for Contact, kept byte-exact; '+g.oma.sip-im' is always added beside them.</summary>
+    public string[] FeatureTags { get; set; } = [];
+
+    /// <summary>Subscribe to the reg event package (RFC 3680) to follow network-initiated changes.</summary>
+    public bool SubscribeRegEvent { get; set; } = true;
 }
 
 /// <summary>
@@ -123,7 +150,14 @@ internal static class AgentConfigSchema
             (nameof(ModemSection.SimPin), ConfigSchema.Value),
             (nameof(ModemSection.MncLength), ConfigSchema.Value),
             (nameof(ModemSection.SoftIsimKeyFile), ConfigSchema.Value),
-            (nameof(ModemSection.Board), ConfigSchema.Value))));
+            (nameof(ModemSection.Board), ConfigSchema.Value))),
+        (nameof(AgentConfig.Ims), ConfigSchema.Section(
+            (nameof(ImsSection.Register), ConfigSchema.Value),
+            (nameof(ImsSection.PcscfPort), ConfigSchema.Value),
+            (nameof(ImsSection.Transport), ConfigSchema.Value),
+            (nameof(ImsSection.Expires), ConfigSchema.Value),
+            (nameof(ImsSection.FeatureTags), ConfigSchema.Value),
+            (nameof(ImsSection.SubscribeRegEvent), ConfigSchema.Value))));
 }
 
 /// <summary>Range and presence checks, generated at compile time (no reflection, AOT-clean).</summary>

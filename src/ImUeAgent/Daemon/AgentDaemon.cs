@@ -60,7 +60,8 @@ internal static class AgentDaemon
         {
             o.ShutdownTimeout = TimeSpan.FromSeconds(config.Daemon.ShutdownTimeoutSeconds);
             o.ServicesStartConcurrently = true;
-            o.ServicesStopConcurrently = true;
+            // Stopped in reverse order: IMS de-registers before the modem host closes the port and the ISIM.
+            o.ServicesStopConcurrently = false;
         });
 
         builder.Services.AddSingleton(config);
@@ -86,6 +87,9 @@ internal static class AgentDaemon
         builder.Services.AddSingleton(sp => new ModemHost(modemSettings, sp.GetRequiredService<AgentState>(),
             sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILoggerFactory>()));
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ModemHost>());
+        builder.Services.AddSingleton(sp => new ImsHost(config, sp.GetRequiredService<ModemHost>(), sp.GetRequiredService<AgentState>(),
+            sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILoggerFactory>()));
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<ImsHost>());
         builder.Services.AddSingleton(new ApiServerSettings(config.Api.SocketPath));
         builder.Services.AddSingleton<IApiMethod, GetInfoMethod>();
         builder.Services.AddSingleton<IApiMethod, GetStatusMethod>();

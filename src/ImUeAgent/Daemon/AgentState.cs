@@ -153,6 +153,9 @@ internal sealed record StatusSnapshot
     /// <summary>The modem, when one is configured.</summary>
     public ModemSnapshot? Modem { get; init; }
 
+    /// <summary>IMS registration, once it has started.</summary>
+    public RegistrationSnapshot? Registration { get; init; }
+
     /// <summary>The one-line form for STATUS= and the log.</summary>
     [JsonIgnore]
     public string Summary => Daemon switch
@@ -161,6 +164,10 @@ internal sealed record StatusSnapshot
         DaemonPhase.Stopping => "stopping",
         _ when Modem is { Phase: not "Ready" } modem && LastFailure is { Component: "modem" } failure =>
             $"{modem.Summary}; last failure: {failure.Reason}",
+        _ when Modem is { Phase: "Ready" } && Registration is { State: "Registered" } registration => registration.Summary,
+        _ when Modem is { Phase: "Ready" } && Registration is { } registration && LastFailure is { Component: "ims" } failure =>
+            $"{registration.Summary}; last failure: {failure.Reason}",
+        _ when Modem is { Phase: "Ready" } && Registration is { } registration => registration.Summary,
         _ when Modem is { } modem => modem.Summary,
         _ when LastFailure is { } failure => $"running; last failure: {failure.Component}: {failure.Reason}",
         _ => $"running (config {Config})",
