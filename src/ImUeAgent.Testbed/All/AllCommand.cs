@@ -157,11 +157,13 @@ internal static class AllCommand
                     ports = [.. modemLines];
                 }
 
-                var agentJson = AgentConfigJson(stateDirectory, indented: false);
+                var modemPort = AgentModemPort(ports);
+                var pcscfPort = (core.Core.UdpEndPoint ?? core.Core.TcpEndPoint)!.Port;
+                var agentJson = AgentConfigJson(stateDirectory, modemPort, pcscfPort, indented: false);
                 var testbedJson = TestbedJson(core, wiring, ports, modemControl?.Announcement, indented: false);
                 if (wiring.AgentConfigPath is not null)
                 {
-                    await File.WriteAllTextAsync(wiring.AgentConfigPath, AgentConfigJson(stateDirectory, indented: true) + "\n", stop.Token).ConfigureAwait(false);
+                    await File.WriteAllTextAsync(wiring.AgentConfigPath, AgentConfigJson(stateDirectory, modemPort, pcscfPort, indented: true) + "\n", stop.Token).ConfigureAwait(false);
                 }
 
                 if (wiring.TestbedConfigPath is not null)
@@ -222,9 +224,21 @@ internal static class AllCommand
         return () => PtyModemPort.Create(wiring.ModemLink);
     }
 
-    /// <summary>agent.json as src/ImUeAgent/Configuration/AgentConfig.cs accepts it today (Daemon, Api): the agent
-    /// rejects unknown keys, so what it has no keys for yet goes to the separate testbed block.</summary>
-    internal static string AgentConfigJson(string stateDirectory, bool indented) => Json(indented, json =>
+    /// <summary>The agent's port address for the emulated modem: the symlink when there is one, else the pty or TCP port.</summary>
+    private static string AgentModemPort(IReadOnlyList<string> modemLines)
+    {
+        string? Find(string kind) => modemLines.LastOrDefault(l => l.StartsWith(kind + " ", StringComparison.Ordinal))?[(kind.Length + 1)..];
+        return Find("link") is { } link ? "pty:" + link
+            : Find("pty") is { } pty ? "pty:" + pty
+            : "tcp:" + Find("tcp");
+    }
+
+    /// <summary>
+    /// agent.json pointing at this testbed (src/ImUeAgent/Configuration/AgentConfig.cs): the modem's port and the
+    /// P-CSCF's port (+CGCONTRDP reports only the address). The modem profiles are the agent's default directory, or
+    /// its built-in plain 27.007 profile when that is absent.
+    /// </summary>
+    internal static string AgentConfigJson(string stateDirectory, string modemPort, int pcscfPort, bool indented) => Json(indented, json =>
     {
         json.WriteStartObject();
         json.WriteStartObject("Daemon");
@@ -234,6 +248,13 @@ internal static class AllCommand
         json.WriteEndObject();
         json.WriteStartObject("Api");
         json.WriteString("SocketPath", Path.Combine(stateDirectory, "api.sock"));
+        json.WriteEndObject();
+        json.WriteStartObject("Modem");
+        json.WriteString("Port", modemPort);
+        json.WriteEndObject();
+        json.WriteStartObject("Ims");
+        json.WriteNumber("PcscfPort", pcscfPort);
+        json.WriteString("Transport", "udp");
         json.WriteEndObject();
         json.WriteEndObject();
     });

@@ -32,7 +32,14 @@ internal sealed class ModemHost(ModemServiceSettings? settings, AgentState state
             throw new ConfigException($"{configPath}: Modem.Port: '{modem.Port}' is not a modem port address ({portError})");
         }
 
-        if (!Directory.Exists(modem.ProfileDirectory))
+        // The packaged profiles may be absent (a bare binary on a dev board): plain 27.007 then. A directory named in
+        // the file must exist.
+        var profileDirectory = modem.ProfileDirectory;
+        if (profileDirectory == ModemSection.DefaultProfileDirectory && !Directory.Exists(profileDirectory))
+        {
+            profileDirectory = null;
+        }
+        else if (!Directory.Exists(profileDirectory))
         {
             throw new ConfigException($"{configPath}: Modem.ProfileDirectory: '{modem.ProfileDirectory}' does not exist");
         }
@@ -58,7 +65,7 @@ internal sealed class ModemHost(ModemServiceSettings? settings, AgentState state
         var settings = new ModemServiceSettings
         {
             Port = modem.Port,
-            ProfileDirectory = modem.ProfileDirectory,
+            ProfileDirectory = profileDirectory,
             ProfileName = modem.Profile.Length == 0 ? null : modem.Profile,
             ImsApn = modem.ImsApn,
             ImsPdnCid = modem.ImsPdnCid,

@@ -62,10 +62,12 @@ public sealed class CoreOptionsTests
     }
 
     [Fact]
-    public void Agent_config_has_only_keys_the_agent_knows()
+    public void Agent_config_points_at_the_modem_and_the_pcscf_port()
     {
-        using var document = JsonDocument.Parse(AllCommand.AgentConfigJson("/tmp/state", indented: false));
-        Assert.Equal(["Daemon", "Api"], document.RootElement.EnumerateObject().Select(p => p.Name));
+        using var document = JsonDocument.Parse(AllCommand.AgentConfigJson("/tmp/state", "pty:/dev/pts/9", 5070, indented: false));
+        Assert.Equal(["Daemon", "Api", "Modem", "Ims"], document.RootElement.EnumerateObject().Select(p => p.Name));
         Assert.Equal("/tmp/state/api.sock", document.RootElement.GetProperty("Api").GetProperty("SocketPath").GetString());
+        Assert.Equal("pty:/dev/pts/9", document.RootElement.GetProperty("Modem").GetProperty("Port").GetString());
+        Assert.Equal(5070, document.RootElement.GetProperty("Ims").GetProperty("PcscfPort").GetInt32());
     }
 }
