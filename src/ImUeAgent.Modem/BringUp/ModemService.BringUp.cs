@@ -698,7 +698,7 @@ public sealed partial class ModemService
                 try
                 {
                     var uicc = new AtUiccChannel(At, Profile, _loggerFactory.CreateLogger("ImUeAgent.Modem.Uicc.AtUiccChannel"));
-                    isim = await IsimApplication.OpenAsync(uicc, _loggerFactory.CreateLogger("ImUeAgent.Uicc.Isim.IsimApplication"), cancellationToken).ConfigureAwait(false);
+                    isim = await IsimApplication.OpenAsync(uicc, uicc.ReadOptions, _loggerFactory.CreateLogger("ImUeAgent.Uicc.Isim.IsimApplication"), cancellationToken).ConfigureAwait(false);
                     _isim = isim;
                 }
                 catch (AtUiccException exception) when (exception.Error == AtUiccError.ChannelUnavailable)

@@ -5,6 +5,7 @@ using ImUeAgent.Modem.BringUp;
 using ImUeAgent.Modem.Profiles;
 using ImUeAgent.Uicc;
 using ImUeAgent.Uicc.Apdu;
+using ImUeAgent.Uicc.Isim;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -96,7 +97,14 @@ public sealed class AtUiccChannel : IUiccChannel
         _timeout = TimeSpan.FromMilliseconds(profile.Timeouts.UiccMilliseconds);
         _logger = logger ?? NullLogger.Instance;
         _cglaRefused = !_quirks.SupportsCgla;
+        ReadOptions = new UiccReadOptions { Select = (SelectResponse)_quirks.SelectP2 };
     }
+
+    /// <summary>
+    /// How to select and read EFs through this modem: the profile's <see cref="UiccQuirks.SelectP2"/> (04: FCP,
+    /// 0C: no data, reads sized by 6C xx), for <see cref="IsimApplication.OpenAsync(IUiccChannel, UiccReadOptions, ILogger?, CancellationToken)"/>.
+    /// </summary>
+    public UiccReadOptions ReadOptions { get; }
 
     /// <summary>True once the channel uses +CSIM for logical channels (profile, or +CGLA refused).</summary>
     public bool UsesSimAccessFallback

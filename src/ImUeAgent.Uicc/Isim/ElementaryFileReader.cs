@@ -6,15 +6,28 @@ namespace ImUeAgent.Uicc.Isim;
 
 /// <summary>
 /// SELECT then READ BINARY / READ RECORD over an <see cref="ApduTransceiver"/>, sized from the FCP
-/// (ETSI TS 102 221 §11.1.1.3); without an FCP, reads with Le = 00 and lets 6C xx give the exact length.
+/// (ETSI TS 102 221 §11.1.1.3); without an FCP (SELECT with P2 = 0C, or a card that returns none), reads with
+/// Le = 00 and lets 6C xx give the exact length (§10.2.1.4, §7.3.1.1.5), records until 6A 83.
 /// </summary>
-internal sealed class ElementaryFileReader(ApduTransceiver transceiver)
+internal sealed class ElementaryFileReader(ApduTransceiver transceiver, SelectResponse selectResponse = SelectResponse.ReturnFcp)
 {
     /// <summary>Cap on one EF (ISIM EFs are tens to hundreds of bytes).</summary>
     public const int MaxFileLength = 8 * 1024;
 
     /// <summary>Highest record number READ RECORD can address.</summary>
     public const int MaxRecords = 254;
+
+    /// <summary>Le of a read whose length is unknown: 256, coded 00.</summary>
+    private const int UnknownLength = 256;
+
+    /// <summary>62 82: end of file or record reached before reading Le bytes (ETSI TS 102 221 §10.2.1.2).</summary>
+    private const ushort EndOfFileReached = 0x6282;
+
+    /// <summary>6B 00: wrong parameter(s) P1-P2, for READ BINARY an offset beyond the end (§10.2.1.5).</summary>
+    private const ushort WrongParameters = 0x6B00;
+
+    /// <summary>SELECT of <paramref name="fileId"/> with this reader's P2.</summary>
+    public byte[] SelectByFileId(ushort fileId) => CommandApdu.SelectByFileId(fileId, selectResponse);
 
     /// <summary>SELECT; null when the file is not there (6A 82).</summary>
     public async ValueTask<FileControlParameters?> SelectAsync(byte[] selectCommand, string fileName,
@@ -27,7 +40,8 @@ internal sealed class ElementaryFileReader(ApduTransceiver transceiver)
         }
 
         RequireSuccess(response, $"SELECT {fileName}");
-        if (response.Data.IsEmpty)
+        // P2 = 0C asks for no data: anything a card sends anyway is not an FCP to rely on.
+        if (response.Data.IsEmpty || selectCommand.Length > 3 && selectCommand[3] == (byte)SelectResponse.NoData)
         {
             return new FileControlParameters(FileStructure.Unknown, null, null, null);
         }
@@ -47,10 +61,7 @@ internal sealed class ElementaryFileReader(ApduTransceiver transceiver)
     {
         if (fcp.FileSize is not int size)
         {
-            var single = await transceiver.TransmitAsync(CommandApdu.ReadBinary(0, 256), cancellationToken)
-                .ConfigureAwait(false);
-            RequireSuccess(single, $"READ BINARY {fileName}");
-            return single.Data.ToArray();
+            return await ReadTransparentUnsizedAsync(fileName, cancellationToken).ConfigureAwait(false);
         }
 
         if (size > MaxFileLength)
@@ -105,10 +116,13 @@ internal sealed class ElementaryFileReader(ApduTransceiver transceiver)
             return records;
         }
 
-        // No record count in the FCP: read until the card says there is no such record.
+        // No record count in the FCP: read until the card says there is no such record (6A 83). Without a record
+        // length either, the first READ RECORD goes with Le = 00 and 6C xx gives the length; the records of a linear
+        // fixed EF all have that length (ETSI TS 102 221 §8.2.2), so the next ones are asked for with it.
+        var le = fcp.RecordLength is int known and >= 1 and <= 255 ? known : UnknownLength;
         for (var number = 1; number <= MaxRecords; number++)
         {
-            var response = await transceiver.TransmitAsync(CommandApdu.ReadRecord(number, 256), cancellationToken)
+            var response = await transceiver.TransmitAsync(CommandApdu.ReadRecord(number, le), cancellationToken)
                 .ConfigureAwait(false);
             if (response.Kind == StatusWordKind.RecordNotFound)
             {
@@ -116,6 +130,13 @@ internal sealed class ElementaryFileReader(ApduTransceiver transceiver)
             }
 
             RequireSuccess(response, $"READ RECORD {fileName} #{number}");
+            if (response.Data.IsEmpty || response.Data.Length > 255)
+            {
+                throw new UiccException(UiccErrorReason.MalformedFileContent,
+                    $"READ RECORD {fileName} #{number}: record of {response.Data.Length} bytes", response.StatusWord);
+            }
+
+            le = response.Data.Length;
             total += response.Data.Length;
             if (total > MaxFileLength)
             {
@@ -127,6 +148,55 @@ internal sealed class ElementaryFileReader(ApduTransceiver transceiver)
         }
 
         return records;
+    }
+
+    /// <summary>
+    /// A transparent EF of unknown size: READ BINARY with Le = 00 (the card's 6C xx gives the exact length), again
+    /// at the next offset while whole 256-byte blocks come back, until a short block, 62 82 (end of file) or 6B 00
+    /// (offset beyond the end).
+    /// </summary>
+    private async ValueTask<byte[]> ReadTransparentUnsizedAsync(string fileName, CancellationToken cancellationToken)
+    {
+        byte[]? content = null;
+        var offset = 0;
+        while (true)
+        {
+            var response = await transceiver.TransmitAsync(CommandApdu.ReadBinary(offset, UnknownLength),
+                cancellationToken).ConfigureAwait(false);
+            if (offset > 0 && response.StatusWord == WrongParameters)
+            {
+                break;
+            }
+
+            var endOfFile = response.StatusWord == EndOfFileReached;
+            if (!endOfFile)
+            {
+                RequireSuccess(response, $"READ BINARY {fileName} at {offset}");
+            }
+
+            if (response.Data.Length > UnknownLength || offset + response.Data.Length > MaxFileLength)
+            {
+                throw new UiccException(UiccErrorReason.ResponseTooLong,
+                    $"{fileName}: content exceeds {(offset == 0 ? UnknownLength : MaxFileLength)} bytes at offset {offset}",
+                    response.StatusWord);
+            }
+
+            if (offset == 0 && (endOfFile || response.Data.Length < UnknownLength))
+            {
+                // The usual case: the whole file in one answer, no copy through a growing buffer.
+                return response.Data.ToArray();
+            }
+
+            content ??= new byte[MaxFileLength];
+            response.Data.Span.CopyTo(content.AsSpan(offset));
+            offset += response.Data.Length;
+            if (endOfFile || response.Data.Length < UnknownLength)
+            {
+                break;
+            }
+        }
+
+        return content.AsSpan(0, offset).ToArray();
     }
 
     private static void RequireSuccess(ResponseApdu response, string what)

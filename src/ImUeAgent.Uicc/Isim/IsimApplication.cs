@@ -53,15 +53,23 @@ public sealed class IsimApplication : IImsAkaAuthenticator, IAsyncDisposable
     /// Reads EF_DIR (2F00) on the basic channel: every application with its full AID and label. Unused records are
     /// skipped, malformed ones logged and skipped; no EF_DIR gives an empty list.
     /// </summary>
-    public static async ValueTask<IReadOnlyList<UiccApplication>> ReadApplicationsAsync(IUiccChannel channel,
+    public static ValueTask<IReadOnlyList<UiccApplication>> ReadApplicationsAsync(IUiccChannel channel,
         ILogger? logger, CancellationToken cancellationToken)
+        => ReadApplicationsAsync(channel, UiccReadOptions.Default, logger, cancellationToken);
+
+    /// <summary>
+    /// Reads EF_DIR (2F00) on the basic channel, selecting and reading as <paramref name="options"/> say.
+    /// </summary>
+    public static async ValueTask<IReadOnlyList<UiccApplication>> ReadApplicationsAsync(IUiccChannel channel,
+        UiccReadOptions options, ILogger? logger, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(channel);
+        ArgumentNullException.ThrowIfNull(options);
         logger ??= NullLogger.Instance;
-        var reader = new ElementaryFileReader(new ApduTransceiver(channel, session: null));
+        var reader = new ElementaryFileReader(new ApduTransceiver(channel, session: null), options.Select);
         ReadOnlySpan<byte> path = [IsimFileIds.Dir >> 8, IsimFileIds.Dir & 0xFF];
-        var fcp = await reader.SelectAsync(CommandApdu.SelectByPathFromMf(path), "EF_DIR", cancellationToken)
-            .ConfigureAwait(false);
+        var fcp = await reader.SelectAsync(CommandApdu.SelectByPathFromMf(path, options.Select), "EF_DIR",
+            cancellationToken).ConfigureAwait(false);
         if (fcp is null)
         {
             return [];
@@ -91,31 +99,49 @@ public sealed class IsimApplication : IImsAkaAuthenticator, IAsyncDisposable
     }
 
     /// <summary>Finds the ISIM in EF_DIR and opens it; throws <see cref="UiccErrorReason.IsimNotFound"/> if none.</summary>
-    public static async ValueTask<IsimApplication> OpenAsync(IUiccChannel channel, ILogger? logger,
+    public static ValueTask<IsimApplication> OpenAsync(IUiccChannel channel, ILogger? logger,
         CancellationToken cancellationToken)
+        => OpenAsync(channel, UiccReadOptions.Default, logger, cancellationToken);
+
+    /// <summary>
+    /// Finds the ISIM in EF_DIR and opens it, selecting and reading every EF as <paramref name="options"/> say;
+    /// throws <see cref="UiccErrorReason.IsimNotFound"/> if none.
+    /// </summary>
+    public static async ValueTask<IsimApplication> OpenAsync(IUiccChannel channel, UiccReadOptions options,
+        ILogger? logger, CancellationToken cancellationToken)
     {
-        var applications = await ReadApplicationsAsync(channel, logger, cancellationToken).ConfigureAwait(false);
+        var applications = await ReadApplicationsAsync(channel, options, logger, cancellationToken).ConfigureAwait(false);
         var isim = applications.FirstOrDefault(a => a.Kind == UiccApplicationKind.Isim)
             ?? throw new UiccException(UiccErrorReason.IsimNotFound,
                 $"EF_DIR lists no ISIM application ({applications.Count} application(s) found)");
-        return await OpenAsync(channel, isim, logger, cancellationToken).ConfigureAwait(false);
+        return await OpenAsync(channel, isim, options, logger, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
     /// Opens a logical channel to <paramref name="application"/> and reads its identities. On any failure,
     /// cancellation included, the channel is closed before the exception propagates.
     /// </summary>
-    public static async ValueTask<IsimApplication> OpenAsync(IUiccChannel channel, UiccApplication application,
+    public static ValueTask<IsimApplication> OpenAsync(IUiccChannel channel, UiccApplication application,
         ILogger? logger, CancellationToken cancellationToken)
+        => OpenAsync(channel, application, UiccReadOptions.Default, logger, cancellationToken);
+
+    /// <summary>
+    /// Opens a logical channel to <paramref name="application"/> and reads its identities, selecting and reading
+    /// every EF as <paramref name="options"/> say. On any failure, cancellation included, the channel is closed
+    /// before the exception propagates.
+    /// </summary>
+    public static async ValueTask<IsimApplication> OpenAsync(IUiccChannel channel, UiccApplication application,
+        UiccReadOptions options, ILogger? logger, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(channel);
         ArgumentNullException.ThrowIfNull(application);
+        ArgumentNullException.ThrowIfNull(options);
         logger ??= NullLogger.Instance;
         var session = await channel.OpenLogicalChannelAsync(application.Aid, cancellationToken).ConfigureAwait(false);
         logger.IsimOpened(application.AidHex, session);
         try
         {
-            var reader = new ElementaryFileReader(new ApduTransceiver(channel, session));
+            var reader = new ElementaryFileReader(new ApduTransceiver(channel, session), options.Select);
             var impi = await ReadTextFileAsync(reader, IsimFileIds.Impi, "EF_IMPI", cancellationToken).ConfigureAwait(false);
             var domain = await ReadTextFileAsync(reader, IsimFileIds.Domain, "EF_DOMAIN", cancellationToken).ConfigureAwait(false);
             var impus = await ReadImpusAsync(reader, logger, cancellationToken).ConfigureAwait(false);
@@ -194,7 +220,7 @@ public sealed class IsimApplication : IImsAkaAuthenticator, IAsyncDisposable
     private static async ValueTask<string> ReadTextFileAsync(ElementaryFileReader reader, ushort fileId, string name,
         CancellationToken cancellationToken)
     {
-        var fcp = await reader.SelectAsync(CommandApdu.SelectByFileId(fileId), name, cancellationToken).ConfigureAwait(false)
+        var fcp = await reader.SelectAsync(reader.SelectByFileId(fileId), name, cancellationToken).ConfigureAwait(false)
             ?? throw new UiccException(UiccErrorReason.MandatoryFileMissing, $"ISIM has no {name} ({fileId:X4})",
                 StatusWords.FileNotFound);
         var content = await reader.ReadTransparentAsync(fcp, name, cancellationToken).ConfigureAwait(false);
@@ -212,7 +238,7 @@ public sealed class IsimApplication : IImsAkaAuthenticator, IAsyncDisposable
         CancellationToken cancellationToken)
     {
         const string name = "EF_IMPU";
-        var fcp = await reader.SelectAsync(CommandApdu.SelectByFileId(IsimFileIds.Impu), name, cancellationToken)
+        var fcp = await reader.SelectAsync(reader.SelectByFileId(IsimFileIds.Impu), name, cancellationToken)
                 .ConfigureAwait(false)
             ?? throw new UiccException(UiccErrorReason.MandatoryFileMissing, $"ISIM has no {name} (6F04)",
                 StatusWords.FileNotFound);
@@ -244,7 +270,7 @@ public sealed class IsimApplication : IImsAkaAuthenticator, IAsyncDisposable
         CancellationToken cancellationToken)
     {
         const string name = "EF_IST";
-        var fcp = await reader.SelectAsync(CommandApdu.SelectByFileId(IsimFileIds.Ist), name, cancellationToken)
+        var fcp = await reader.SelectAsync(reader.SelectByFileId(IsimFileIds.Ist), name, cancellationToken)
             .ConfigureAwait(false);
         if (fcp is null)
         {
@@ -260,7 +286,7 @@ public sealed class IsimApplication : IImsAkaAuthenticator, IAsyncDisposable
         CancellationToken cancellationToken)
     {
         const string name = "EF_P-CSCF";
-        var fcp = await reader.SelectAsync(CommandApdu.SelectByFileId(IsimFileIds.Pcscf), name, cancellationToken)
+        var fcp = await reader.SelectAsync(reader.SelectByFileId(IsimFileIds.Pcscf), name, cancellationToken)
             .ConfigureAwait(false);
         if (fcp is null)
         {

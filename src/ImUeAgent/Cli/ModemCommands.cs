@@ -240,7 +240,7 @@ internal static class ModemCommands
         AkaResult result;
         try
         {
-            await using var isim = await IsimApplication.OpenAsync(uicc, null, cancellationToken).ConfigureAwait(false);
+            await using var isim = await IsimApplication.OpenAsync(uicc, uicc.ReadOptions, null, cancellationToken).ConfigureAwait(false);
             result = await isim.AuthenticateAsync(rand, autn, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is Uicc.UiccException or AtUiccException)

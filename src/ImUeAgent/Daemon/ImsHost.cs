@@ -89,7 +89,7 @@ internal sealed class ImsHost(AgentConfig config, ModemHost modem, AgentState st
             await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
             try
             {
-                OnModem(service, modemState);
+                await OnModemAsync(service, modemState).ConfigureAwait(false);
             }
             catch (Exception ex) when (ex is ArgumentException or InvalidOperationException or SocketException)
             {
@@ -103,15 +103,20 @@ internal sealed class ImsHost(AgentConfig config, ModemHost modem, AgentState st
         }
     }
 
-    private void OnModem(ModemService service, ModemState modemState)
+    private async Task OnModemAsync(ModemService service, ModemState modemState)
     {
         if (modemState.Phase != ModemPhase.Ready)
         {
-            if (_bound is not null && _registration is not null)
+            if (_registration is { } lost)
             {
-                // The PDN (or attach) is gone: the registration cannot be kept; it restarts on Ready.
+                // The PDN (or attach) is gone: the registration and its sockets on the old PDN address cannot be
+                // kept. Nothing can be sent any more (no de-registration); a new one starts when the modem is Ready.
+                _registration = null;
                 _bound = null;
-                _registration.TriggerRestart($"modem left Ready ({modemState.Phase})");
+                lost.StateChanged -= Mirror;
+                await lost.DisposeAsync().ConfigureAwait(false);
+                var reason = $"modem left Ready ({modemState.Phase}{(modemState.Activity is null ? "" : $", {modemState.Activity}")})";
+                state.Update(s => s with { Registration = new RegistrationSnapshot { State = "Unregistered", Detail = reason } });
             }
 
             return;
@@ -124,8 +129,9 @@ internal sealed class ImsHost(AgentConfig config, ModemHost modem, AgentState st
         {
             if (_bound != key)
             {
+                // Still Ready, but the PDN address or the P-CSCF list changed.
                 _bound = key;
-                _registration.TriggerRestart("modem ready again", local, pcscfs);
+                _registration.TriggerRestart("IMS PDN address or P-CSCF changed", local, pcscfs);
             }
 
             return;
@@ -214,6 +220,9 @@ internal sealed record RegistrationSnapshot
 
     public bool RegEventSubscribed { get; init; }
 
+    /// <summary>Why there is no registration now, when the agent itself took it down.</summary>
+    public string? Detail { get; init; }
+
     public static RegistrationSnapshot From(RegistrationState r) => new()
     {
         State = r.Status.ToString(),
@@ -228,6 +237,7 @@ internal sealed record RegistrationSnapshot
     public string Summary => State switch
     {
         "Registered" => $"registered as {(PublicIdentities.Count > 0 ? PublicIdentities[0] : "-")} via {Pcscf}",
+        _ when Detail is not null => $"IMS {State.ToLowerInvariant()}: {Detail}",
         _ => $"IMS {State.ToLowerInvariant()}",
     };
 }

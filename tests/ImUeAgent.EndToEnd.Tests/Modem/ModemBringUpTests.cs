@@ -12,8 +12,9 @@ public sealed class ModemBringUpTests
 {
     private static readonly TimeSpan Long = TimeSpan.FromSeconds(60);
 
+    // No IMS core here: registration is off so STATUS= speaks of the modem only.
     private static string ModemSection(string port) =>
-        $$""", "Modem": { "Port": "{{port}}", "ProfileDirectory": "{{Binaries.RepoRoot}}/hardware/modems" }""";
+        $$""", "Modem": { "Port": "{{port}}", "ProfileDirectory": "{{Binaries.RepoRoot}}/hardware/modems" }, "Ims": { "Register": false }""";
 
     private static async Task<JsonElement> StatusAsync(AgentUnderTest agent)
     {

@@ -14,21 +14,11 @@ namespace ImUeAgent.Modem.Tests.BringUp;
 /// Equivalences, each for a documented reason and each listed in <see cref="Notes"/> when used:
 /// (1) APDUs: a SELECT with Le = 00 equals the same SELECT without Le (T=0 carries case 4 as case 3, ISO/IEC 7816-3
 /// §12.2), and SELECT by path from the MF of one file equals SELECT of that file id directly under the MF;
-/// (2) SELECT of a file the transcript never selects answers 6A 82 (that card does not have it);
-/// (3) <see cref="Supplements"/>: commands bring-up sends that the transcripts of this round do not show yet.
+/// (2) SELECT of a file the transcript never selects answers 6A 82 (that card does not have it).
 /// </para>
 /// </summary>
 internal sealed class ReplayModem : IAsyncDisposable
 {
-    /// <summary>Commands bring-up sends that the first transcripts lack, with a 27.007-conformant answer.</summary>
-    public static readonly IReadOnlyDictionary<string, string[]> Supplements = new Dictionary<string, string[]>(StringComparer.Ordinal)
-    {
-        // 27.007 §10.1.19: +CGEV reporting on, so the IMS PDN's deactivation is seen.
-        ["AT+CGEREP=2,1"] = ["OK"],
-        // 27.007 §10.1.10 read: no context active yet (the transcripts activate the IMS PDN afterwards).
-        ["AT+CGACT?"] = ["OK"],
-    };
-
     private readonly InMemoryModemPort _port;
     private readonly List<TranscriptExchange> _exchanges;
     private readonly List<TranscriptLine> _preamble;
@@ -171,12 +161,6 @@ internal sealed class ReplayModem : IAsyncDisposable
                 _used[index] = true;
                 var exchange = _exchanges[index];
                 return ([.. exchange.Responses.Select(r => r.Text)], [.. exchange.Unsolicited.Select(u => u.Text)]);
-            }
-
-            if (Supplements.TryGetValue(command, out var supplement))
-            {
-                Notes.Add($"{command}: not in the transcript, supplemented");
-                return (supplement, []);
             }
 
             Unexpected.Add(command);

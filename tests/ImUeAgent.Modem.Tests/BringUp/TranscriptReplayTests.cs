@@ -14,13 +14,6 @@ namespace ImUeAgent.Modem.Tests.BringUp;
 /// </summary>
 public sealed partial class TranscriptReplayTests : IAsyncLifetime
 {
-    /// <summary>ISIM transcripts the Uicc library cannot follow yet, with the reason (reported to the lead).</summary>
-    private static readonly Dictionary<string, string> IsimKnownDeviations = new(StringComparer.Ordinal)
-    {
-        ["ublox-sara-r5"] = "profile uicc.selectP2 = 12 (SELECT without FCP, READ sized by 6Cxx) is not implemented by "
-            + "ImUeAgent.Uicc's IsimApplication, which always selects with P2 = 04 and sizes reads from the FCP",
-    };
-
     private readonly ServiceHarness _harness = new(withFakeModem: false);
     private ReplayModem? _replay;
     private DirectoryInfo? _softIsimDirectory;
@@ -63,11 +56,6 @@ public sealed partial class TranscriptReplayTests : IAsyncLifetime
     [MemberData(nameof(ModemsWithIsim))]
     public async Task IsimIsReadAndAnswersAkaOnTheTranscript(string modem)
     {
-        if (IsimKnownDeviations.TryGetValue(modem, out var reason))
-        {
-            Assert.Skip($"{modem}/isim.txt: {reason}");
-        }
-
         var bringUp = TranscriptFile.Load(Transcript(modem, "bring-up.txt"));
         var isim = TranscriptFile.Load(Transcript(modem, "isim.txt"));
         var state = await ReplayAsync(modem, SettingsFor(bringUp), bringUp, isim);

@@ -38,6 +38,16 @@ public sealed class AtUiccChannelTests : IAsyncLifetime
         Assert.Equal("AT+CCHC=42", Modem.Commands[^1]);
     }
 
+    [Theory]
+    [InlineData(0x04, ImUeAgent.Uicc.Apdu.SelectResponse.ReturnFcp)]
+    [InlineData(0x0C, ImUeAgent.Uicc.Apdu.SelectResponse.NoData)]
+    public async Task ReadOptionsCarryTheProfilesSelectP2(int selectP2, ImUeAgent.Uicc.Apdu.SelectResponse expected)
+    {
+        var channel = await _harness.StartChannelAsync();
+        var uicc = new AtUiccChannel(channel, ServiceHarness.Generic(p => p.Uicc.SelectP2 = selectP2));
+        Assert.Equal(expected, uicc.ReadOptions.Select);
+    }
+
     [Fact]
     public async Task BareSessionIdIsRefusedWhenTheProfileSaysPrefixed()
     {

@@ -208,7 +208,8 @@ public sealed class IsimApplicationTests
             .Expect(Session, "00A40004026F0400", "9000")
             .Expect(Session, "00B2010400", $"6C{Size(impu):X2}")
             .Expect(Session, $"00B20104{Size(impu):X2}", impu + "9000")
-            .Expect(Session, "00B2020400", "6A83")
+            // Later records are asked for with the length the first one had (linear fixed: all records alike).
+            .Expect(Session, $"00B20204{Size(impu):X2}", "6A83")
             .Expect(Session, "00A40004026F0700", "6A82")
             .Expect(Session, "00A40004026F0900", "6A82");
         await using (var isim = await Open(channel))
@@ -219,6 +220,172 @@ public sealed class IsimApplicationTests
         }
 
         channel.AssertComplete();
+        Assert.Equal([Session], channel.ClosedSessions);
+    }
+
+    [Fact]
+    public async Task Select_without_fcp_sizes_every_read_from_6cxx_and_reads_records_until_6a83()
+    {
+        var impi = IsimFilesTests.Text(Impi);
+        var domain = IsimFilesTests.Text(Domain);
+        var impu1 = IsimFilesTests.Text(Impu1, 64);
+        var impu2 = IsimFilesTests.Text(Impu2, 64);
+        var pcscf = "800e0070637363662e6578616d706c65" + new string('F', 16);
+        var channel = new ScriptedUiccChannel()
+            // EF_DIR by path with P2 = 0C: case 3, no Le (ETSI TS 102 221 §11.1.1.2); the card returns 90 00 only.
+            .ExpectBasic("00A4080C022F00", "9000")
+            .ExpectBasic("00B2010400", "6C20")
+            .ExpectBasic("00B2010420", DirRecord(UsimAid, "USIM") + "9000")
+            .ExpectBasic("00B2020420", DirRecord(IsimAid, "ISIM") + "9000")
+            .ExpectBasic("00B2030420", "6A83")
+            .ExpectOpen(IsimAid, Session)
+            .Expect(Session, "00A4000C026F02", "9000")
+            .Expect(Session, "00B0000000", $"6C{Size(impi):X2}")
+            .Expect(Session, $"00B00000{Size(impi):X2}", impi + "9000")
+            // A card may answer Le = 00 with the data itself when the file is shorter than 256 bytes.
+            .Expect(Session, "00A4000C026F03", "9000")
+            .Expect(Session, "00B0000000", domain + "9000")
+            .Expect(Session, "00A4000C026F04", "9000")
+            .Expect(Session, "00B2010400", "6C40")
+            .Expect(Session, "00B2010440", impu1 + "9000")
+            .Expect(Session, "00B2020440", impu2 + "9000")
+            .Expect(Session, "00B2030440", "6A83")
+            .Expect(Session, "00A4000C026F07", "9000")
+            .Expect(Session, "00B0000000", "6C01")
+            .Expect(Session, "00B0000001", "01 9000")
+            .Expect(Session, "00A4000C026F09", "9000")
+            .Expect(Session, "00B2010400", "6C18")
+            .Expect(Session, "00B2010418", pcscf + "9000")
+            .Expect(Session, "00B2020418", "6A83");
+        var options = new UiccReadOptions { Select = Uicc.Apdu.SelectResponse.NoData };
+        var logger = new ListLogger();
+        await using (var isim = await IsimApplication.OpenAsync(channel, options, logger, TestContext.Current.CancellationToken))
+        {
+            Assert.Equal(IsimAid, isim.Application.AidHex);
+            Assert.Equal(Impi, isim.Identity.Impi);
+            Assert.Equal(Domain, isim.Identity.HomeDomain);
+            Assert.Equal([Impu1, Impu2], isim.Identity.Impus);
+            Assert.True(isim.ServiceTable!.IsAvailable(IsimServiceTable.PcscfAddress));
+            Assert.Equal([new PcscfAddress(PcscfAddressType.Fqdn, "pcscf.example")], isim.PcscfAddresses);
+        }
+
+        channel.AssertComplete();
+        Assert.Equal([Session], channel.ClosedSessions);
+        Assert.DoesNotContain(Impi, logger.All, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Default_options_select_with_p2_04_as_before()
+    {
+        var channel = ScriptDirectory(new ScriptedUiccChannel());
+        var applications = await IsimApplication.ReadApplicationsAsync(channel, UiccReadOptions.Default, null,
+            TestContext.Current.CancellationToken);
+        Assert.Equal(3, applications.Count);
+        channel.AssertComplete();
+    }
+
+    [Theory]
+    [InlineData("6B00")]
+    [InlineData("6282")]
+    public async Task Transparent_file_longer_than_256_bytes_without_fcp_is_read_block_by_block(string end)
+    {
+        var table = Enumerable.Range(0, 300).Select(i => (byte)i).ToArray();
+        var block1 = Convert.ToHexString(table, 0, 256);
+        var rest = Convert.ToHexString(table, 256, 44);
+        var channel = new ScriptedUiccChannel()
+            .ExpectOpen(IsimAid, Session)
+            .Expect(Session, "00A4000C026F02", "9000")
+            .Expect(Session, "00B0000000", IsimFilesTests.Text(Impi) + "9000")
+            .Expect(Session, "00A4000C026F03", "9000")
+            .Expect(Session, "00B0000000", IsimFilesTests.Text(Domain) + "9000")
+            .Expect(Session, "00A4000C026F04", "9000")
+            .Expect(Session, "00B2010400", IsimFilesTests.Text(Impu1) + "9000")
+            .Expect(Session, $"00B20204{Size(IsimFilesTests.Text(Impu1)):X2}", "6A83")
+            .Expect(Session, "00A4000C026F07", "9000")
+            // 256 bytes for Le = 00: maybe more. The next block at offset 256.
+            .Expect(Session, "00B0000000", block1 + "9000");
+        if (end == "6B00")
+        {
+            // The rest is short (6C xx gives its length), then an offset past the end: 6B 00 (§10.2.1.5).
+            channel
+                .Expect(Session, "00B0010000", "6C2C")
+                .Expect(Session, "00B001002C", rest + "9000");
+        }
+        else
+        {
+            // 62 82: end of file reached before Le bytes, with the data that was there.
+            channel.Expect(Session, "00B0010000", rest + "6282");
+        }
+
+        channel.Expect(Session, "00A4000C026F09", "6A82");
+        var options = new UiccReadOptions { Select = Uicc.Apdu.SelectResponse.NoData };
+        await using (var isim = await IsimApplication.OpenAsync(channel, new UiccApplication(Hex.Bytes(IsimAid), null), options,
+            null, TestContext.Current.CancellationToken))
+        {
+            Assert.Equal(table, isim.ServiceTable!.Table.ToArray());
+        }
+
+        channel.AssertComplete();
+    }
+
+    [Fact]
+    public async Task Transparent_file_of_exactly_256_bytes_without_fcp_ends_at_6b00()
+    {
+        var table = Enumerable.Range(0, 256).Select(i => (byte)~i).ToArray();
+        var channel = new ScriptedUiccChannel()
+            .ExpectOpen(IsimAid, Session)
+            .Expect(Session, "00A4000C026F02", "9000")
+            .Expect(Session, "00B0000000", IsimFilesTests.Text(Impi) + "9000")
+            .Expect(Session, "00A4000C026F03", "9000")
+            .Expect(Session, "00B0000000", IsimFilesTests.Text(Domain) + "9000")
+            .Expect(Session, "00A4000C026F04", "9000")
+            .Expect(Session, "00B2010400", IsimFilesTests.Text(Impu1) + "9000")
+            .Expect(Session, $"00B20204{Size(IsimFilesTests.Text(Impu1)):X2}", "6A83")
+            .Expect(Session, "00A4000C026F07", "9000")
+            .Expect(Session, "00B0000000", Convert.ToHexString(table) + "9000")
+            .Expect(Session, "00B0010000", "6B00")
+            .Expect(Session, "00A4000C026F09", "6A82");
+        var options = new UiccReadOptions { Select = Uicc.Apdu.SelectResponse.NoData };
+        await using (var isim = await IsimApplication.OpenAsync(channel, new UiccApplication(Hex.Bytes(IsimAid), null), options,
+            null, TestContext.Current.CancellationToken))
+        {
+            Assert.Equal(table, isim.ServiceTable!.Table.ToArray());
+        }
+
+        channel.AssertComplete();
+    }
+
+    [Fact]
+    public async Task Unsized_reads_are_capped_and_6b00_on_the_first_block_is_an_error()
+    {
+        // A card that keeps answering 256 bytes never ends: cut at the EF cap.
+        var block = new string('A', 512);
+        var channel = new ScriptedUiccChannel()
+            .ExpectOpen(IsimAid, Session)
+            .Expect(Session, "00A4000C026F02", "9000");
+        for (var offset = 0; offset < ElementaryFileReader.MaxFileLength; offset += 256)
+        {
+            channel.Expect(Session, $"00B0{offset:X4}00", block + "9000");
+        }
+
+        channel.Expect(Session, $"00B0{ElementaryFileReader.MaxFileLength:X4}00", block + "9000");
+        var options = new UiccReadOptions { Select = Uicc.Apdu.SelectResponse.NoData };
+        var application = new UiccApplication(Hex.Bytes(IsimAid), null);
+        var error = await Assert.ThrowsAsync<UiccException>(async () =>
+            await IsimApplication.OpenAsync(channel, application, options, null, TestContext.Current.CancellationToken));
+        Assert.Equal(UiccErrorReason.ResponseTooLong, error.Reason);
+        Assert.Contains("EF_IMPI", error.Message, StringComparison.Ordinal);
+        channel.AssertComplete();
+        Assert.Equal([Session], channel.ClosedSessions);
+
+        channel = new ScriptedUiccChannel()
+            .ExpectOpen(IsimAid, Session)
+            .Expect(Session, "00A4000C026F02", "9000")
+            .Expect(Session, "00B0000000", "6B00");
+        error = await Assert.ThrowsAsync<UiccException>(async () =>
+            await IsimApplication.OpenAsync(channel, application, options, null, TestContext.Current.CancellationToken));
+        Assert.Equal(UiccErrorReason.UnexpectedStatusWord, error.Reason);
+        Assert.Equal((ushort)0x6B00, error.StatusWord);
         Assert.Equal([Session], channel.ClosedSessions);
     }
 
