@@ -78,7 +78,9 @@ internal sealed class TestbedAll : IAsyncDisposable
         var list = new List<JsonElement>();
         using var stream = new FileStream(SipLog, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
         using var reader = new StreamReader(stream);
-        while (reader.ReadLine() is { } line)
+        var lines = reader.ReadToEnd().Split('\n');
+        // The core may be writing a line right now: only newline-terminated lines are complete.
+        foreach (var line in lines[..^1])
         {
             if (line.Length > 0)
             {
