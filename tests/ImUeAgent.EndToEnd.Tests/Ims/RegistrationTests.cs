@@ -94,6 +94,41 @@ public sealed class RegistrationTests
     }
 
     [Fact]
+    public async Task A_registration_the_network_shortens_is_refreshed_at_half_its_remaining_time()
+    {
+        await using var testbed = await TestbedAll.StartAsync();
+        var (agent, notify) = await StartAgentAsync(testbed);
+        await using (agent)
+        using (notify)
+        {
+            await notify.WaitForAsync("STATUS=registered as", Long);
+            using var watcher = new VarlinkClient(testbed.SocketPath);
+            await watcher.SendAsync("""{"method":"org.imue.Agent.WatchStatus","more":true}""");
+            DateTimeOffset ExpiresAt(JsonElement reply) =>
+                reply.GetProperty("parameters").GetProperty("status").GetProperty("registration").GetProperty("expiresAt").GetDateTimeOffset();
+            var initial = ExpiresAt((await watcher.ReceiveAsync())!.Value);
+
+            // reg-event NOTIFY with expires=8 (RFC 3680 "shortened"): TS 24.229 refreshes at half of what is left.
+            var shortenedAt = DateTimeOffset.UtcNow;
+            Assert.StartsWith("OK", await testbed.CoreAsync("shorten sip:001010123456789@ims.mnc001.mcc001.3gppnetwork.org 8"), StringComparison.Ordinal);
+            DateTimeOffset refreshed;
+            while (true)
+            {
+                var reply = await watcher.ReceiveAsync(Long) ?? throw new InvalidOperationException("status stream ended");
+                var expires = ExpiresAt(reply);
+                if (expires > shortenedAt + TimeSpan.FromSeconds(60) && expires != initial)
+                {
+                    refreshed = DateTimeOffset.UtcNow;
+                    break;
+                }
+            }
+
+            // Refreshed ~4 s after the shortening (half of 8 s); wide bounds for a loaded CI machine.
+            Assert.InRange(refreshed - shortenedAt, TimeSpan.FromSeconds(2.5), TimeSpan.FromSeconds(12));
+        }
+    }
+
+    [Fact]
     public async Task A_modem_reset_mid_registration_ends_registered()
     {
         await using var testbed = await TestbedAll.StartAsync();
