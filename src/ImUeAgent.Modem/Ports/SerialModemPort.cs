@@ -1,6 +1,4 @@
 // SPDX-License-Identifier: MIT
-using System.IO.Ports;
-
 namespace ImUeAgent.Modem.Ports;
 
 public enum ModemFlowControl
@@ -12,8 +10,9 @@ public enum ModemFlowControl
 }
 
 /// <summary>
-/// A serial device or a pseudo-terminal slave opened through System.IO.Ports (8N1, raw). A pty is opened the same way
-/// (tcsetattr works on a pty; the speed is ignored), which is how the testbed's emulated modem is reached.
+/// A serial device or a pseudo-terminal slave (8N1, raw), opened through <see cref="TtyStream"/> (termios + poll, no
+/// wakeups while idle). A pty is opened the same way (tcsetattr works on a pty; the speed is ignored), which is how
+/// the testbed's emulated modem is reached.
 /// </summary>
 public sealed class SerialModemPort : IModemPort
 {
@@ -38,8 +37,11 @@ public sealed class SerialModemPort : IModemPort
 
     public bool IsPseudoTerminal { get; }
 
-    /// <summary>How often the open connection checks that the device node still exists.</summary>
-    public TimeSpan DeviceWatchInterval { get; init; } = TimeSpan.FromSeconds(1);
+    /// <summary>
+    /// How often the open connection checks that the device node still exists; zero (the default) relies on poll(2)
+    /// reporting the hang-up, which costs no periodic wakeup.
+    /// </summary>
+    public TimeSpan DeviceWatchInterval { get; init; } = TimeSpan.Zero;
 
     public string Name => IsPseudoTerminal
         ? $"pty:{Path}"
@@ -55,35 +57,10 @@ public sealed class SerialModemPort : IModemPort
             throw new FileNotFoundException($"modem device {Path} does not exist", Path);
         }
 
-        var port = new SerialPort(Path, BaudRate, Parity.None, 8, StopBits.One)
-        {
-            Handshake = FlowControl == ModemFlowControl.RtsCts ? Handshake.RequestToSend : Handshake.None,
-            ReadTimeout = SerialPort.InfiniteTimeout,
-            WriteTimeout = 5000,
-        };
-        try
-        {
-            // A pty has no modem-control lines: TIOCMBIS fails there with ENOTTY ("Inappropriate ioctl for device").
-            // On a real UART, DTR up tells the modem a host is attached (V.24 circuit 108/2).
-            if (!IsPseudoTerminal)
-            {
-                port.DtrEnable = true;
-                if (FlowControl == ModemFlowControl.None)
-                {
-                    port.RtsEnable = true;
-                }
-            }
-
-            port.Open();
-            port.DiscardInBuffer();
-            ModemConnection connection = new StreamModemConnection(port.BaseStream, port, Path, _timeProvider, DeviceWatchInterval);
-            return ValueTask.FromResult(connection);
-        }
-        catch
-        {
-            port.Dispose();
-            throw;
-        }
+        var stream = TtyStream.Open(Path, BaudRate, FlowControl, IsPseudoTerminal);
+        ModemConnection connection = new StreamModemConnection(stream, stream,
+            DeviceWatchInterval > TimeSpan.Zero ? Path : null, _timeProvider, DeviceWatchInterval);
+        return ValueTask.FromResult(connection);
     }
 
     public override string ToString() => Name;

@@ -3,7 +3,7 @@ using ImUeAgent.EndToEnd.Tests.Support;
 
 namespace ImUeAgent.EndToEnd.Tests.Cli;
 
-/// <summary>The published agent on a real pseudo-terminal served by `imue-testbed modem` (System.IO.Ports on a pty).</summary>
+/// <summary>The published agent on a real pseudo-terminal served by `imue-testbed modem` (termios + poll on a pty).</summary>
 public sealed class AtOverPtyTests
 {
     [Fact]
