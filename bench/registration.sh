@@ -20,8 +20,10 @@ dotnet publish src/ImUeAgent.Testbed/ImUeAgent.Testbed.csproj -c Release -o arti
 agent=$PWD/artifacts/publish/linux-x64/imue-agent
 testbed=$PWD/artifacts/publish/testbed/imue-testbed
 
-switches() { # sum of voluntary + involuntary context switches over all threads of a pid
-  cat /proc/"$1"/task/*/status 2>/dev/null | awk '/ctxt_switches/{s+=$2} END{print s+0}'
+snapshot() { # "tid switches" per thread (voluntary + involuntary)
+  for t in /proc/"$1"/task/*; do
+    echo "$(basename "$t") $(awk '/ctxt_switches/{s+=$2} END{print s+0}' "$t/status" 2>/dev/null)"
+  done
 }
 
 times=()
@@ -37,10 +39,12 @@ for run in $(seq 1 "$runs"); do
   end=$(date +%s%N)
   times+=($(( (end - start) / 1000000 )))
   if [ "$run" = "$runs" ]; then
-    before=$(switches "$ag")
+    # Per-thread deltas: thread-pool threads that retire during the window must not make the sum go down.
+    snapshot "$ag" > "$work/before"
     sleep "$idle"
-    after=$(switches "$ag")
-    wakeups=$(( (after - before) * 60 / idle ))
+    snapshot "$ag" > "$work/after"
+    delta=$(awk 'NR==FNR{b[$1]=$2; next} {d += $2 - ($1 in b ? b[$1] : 0)} END{print d+0}' "$work/before" "$work/after")
+    wakeups=$(( delta * 60 / idle ))
     rss=$(awk '/VmRSS/{print $2}' /proc/$ag/status)
   fi
   kill -TERM "$ag"; wait "$ag" || true
