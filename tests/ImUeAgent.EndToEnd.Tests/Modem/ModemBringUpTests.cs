@@ -75,6 +75,19 @@ public sealed class ModemBringUpTests
     }
 
     [Fact]
+    public async Task Slow_replies_after_a_reset_still_end_ready()
+    {
+        await using var modem = await TestbedModem.StartAsync();
+        await using var agent = await AgentUnderTest.StartAsync(ModemSection(modem.Port));
+        await ReadyAsync(agent);
+        // Every reply 400 ms late (within the per-command timeouts), then the module restarts.
+        Assert.StartsWith("OK", await modem.ControlAsync("slow 400"), StringComparison.Ordinal);
+        Assert.StartsWith("OK", await modem.ControlAsync("reset"), StringComparison.Ordinal);
+        await ReadyAsync(agent, occurrence: 2);
+        Assert.Equal(0, await agent.StopAsync());
+    }
+
+    [Fact]
     public async Task Garbage_and_a_dropped_reply_cost_nothing()
     {
         await using var modem = await TestbedModem.StartAsync();
