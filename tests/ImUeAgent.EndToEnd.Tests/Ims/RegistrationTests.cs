@@ -39,6 +39,20 @@ public sealed class RegistrationTests
         using (notify)
         {
             await notify.WaitForAsync("STATUS=registered as sip:001010123456789@ims.mnc001.mcc001.3gppnetwork.org", Long);
+            // The reg-event SUBSCRIBE follows the 200: wait until the agent reports the subscription.
+            using (var watcher = new VarlinkClient(testbed.SocketPath))
+            {
+                await watcher.SendAsync("""{"method":"org.imue.Agent.WatchStatus","more":true}""");
+                while (true)
+                {
+                    var reply = await watcher.ReceiveAsync(Long) ?? throw new InvalidOperationException("status stream ended");
+                    if (reply.GetProperty("parameters").GetProperty("status").GetProperty("registration").GetProperty("regEventSubscribed").GetBoolean())
+                    {
+                        break;
+                    }
+                }
+            }
+
             var status = await StatusAsync(testbed);
             var registration = status.GetProperty("registration");
             Assert.Equal("Registered", registration.GetProperty("state").GetString());
