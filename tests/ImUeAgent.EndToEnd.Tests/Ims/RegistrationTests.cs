@@ -10,7 +10,8 @@ namespace ImUeAgent.EndToEnd.Tests.Ims;
 /// </summary>
 public sealed class RegistrationTests
 {
-    private static readonly TimeSpan Long = TimeSpan.FromSeconds(60);
+    // Registration retries back off 15-30 s, doubling (RFC 5626 §4.5): leave room for two retries on a loaded machine.
+    private static readonly TimeSpan Long = TimeSpan.FromSeconds(150);
 
     private static async Task<(ChildProcess Agent, NotifySocket Notify)> StartAgentAsync(TestbedAll testbed)
     {

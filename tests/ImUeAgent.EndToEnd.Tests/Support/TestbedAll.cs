@@ -42,7 +42,8 @@ internal sealed class TestbedAll : IAsyncDisposable
         var process = ChildProcess.Start(Binaries.Testbed,
         [
             "all", "--listen", "127.0.0.1:0", "--control", "127.0.0.1:0", "--modem-control", "127.0.0.1:0",
-            "--agent-config", Path.Combine(dir.FullName, "agent.json"), "--state-dir", dir.FullName, "--log", log, .. options,
+            "--agent-config", Path.Combine(dir.FullName, "agent.json"), "--state-dir", dir.FullName, "--log", log,
+            "--modem-link", Path.Combine(dir.FullName, "tty"), .. options,
         ]);
         try
         {

@@ -24,9 +24,14 @@ internal sealed class TestbedModem : IAsyncDisposable
 
     public string Control { get; }
 
+    /// <summary>
+    /// Starts the emulator with a symlink to its pty, as udev gives a real modem a stable name: after `vanish` the
+    /// pty may come back under another /dev/pts number (possibly one another test just took), the link follows it.
+    /// </summary>
     public static async Task<TestbedModem> StartAsync(params string[] options)
     {
-        var process = ChildProcess.Start(Binaries.Testbed, ["modem", "--control", "127.0.0.1:0", .. options]);
+        var link = Path.Combine(Path.GetTempPath(), $"imue-tty-{Guid.NewGuid():N}");
+        var process = ChildProcess.Start(Binaries.Testbed, ["modem", "--control", "127.0.0.1:0", "--link", link, .. options]);
         try
         {
             await process.WaitForStdoutAsync("ready", TimeSpan.FromSeconds(30));
@@ -38,8 +43,8 @@ internal sealed class TestbedModem : IAsyncDisposable
         }
 
         var lines = process.StandardOutput.Split('\n');
-        var port = lines.FirstOrDefault(l => l.StartsWith("pty ", StringComparison.Ordinal)) is { } pty
-            ? "pty:" + pty[4..]
+        var port = lines.Any(l => l.StartsWith("pty ", StringComparison.Ordinal))
+            ? "pty:" + link
             : "tcp:" + lines.First(l => l.StartsWith("tcp ", StringComparison.Ordinal))[4..];
         var control = lines.First(l => l.StartsWith("control ", StringComparison.Ordinal))[8..];
         return new TestbedModem(process, port, control);
