@@ -50,6 +50,37 @@ public abstract class SipClientTransaction : SipTransaction
         }
     }
 
+    /// <summary>Still before a final response: a transport error then fails the request (RFC 3261 §17.1.4).</summary>
+    private protected abstract bool AwaitsFinalResponse { get; }
+
+    /// <summary>Moves the subclass's own state machine to Terminated.</summary>
+    private protected abstract void EnterTerminated();
+
+    internal override void OnTransportError(Exception error)
+    {
+        if (AwaitsFinalResponse)
+        {
+            Fail(SipTransactionError.TransportError, error);
+            Terminate();
+        }
+    }
+
+    internal override void Abort()
+    {
+        if (!IsTerminated)
+        {
+            Fail(SipTransactionError.Shutdown);
+            Terminate();
+        }
+    }
+
+    private protected void Terminate()
+    {
+        StopAll();
+        EnterTerminated();
+        Layer.Remove(this);
+    }
+
     private protected void Fail(SipTransactionError error, Exception? inner = null)
     {
         string what = error switch
@@ -201,30 +232,9 @@ internal sealed class InviteClientTransaction : SipClientTransaction
         }
     }
 
-    internal override void OnTransportError(Exception error)
-    {
-        if (State is States.Calling or States.Proceeding)
-        {
-            Fail(SipTransactionError.TransportError, error);
-            Terminate();
-        }
-    }
+    private protected override bool AwaitsFinalResponse => State is States.Calling or States.Proceeding;
 
-    internal override void Abort()
-    {
-        if (State != States.Terminated)
-        {
-            Fail(SipTransactionError.Shutdown);
-            Terminate();
-        }
-    }
-
-    private void Terminate()
-    {
-        StopAll();
-        State = States.Terminated;
-        Layer.Remove(this);
-    }
+    private protected override void EnterTerminated() => State = States.Terminated;
 }
 
 /// <summary>Non-INVITE client transaction: RFC 3261 §17.1.2 (Figure 6).</summary>
@@ -320,28 +330,7 @@ internal sealed class NonInviteClientTransaction : SipClientTransaction
         }
     }
 
-    internal override void OnTransportError(Exception error)
-    {
-        if (State is States.Trying or States.Proceeding)
-        {
-            Fail(SipTransactionError.TransportError, error);
-            Terminate();
-        }
-    }
+    private protected override bool AwaitsFinalResponse => State is States.Trying or States.Proceeding;
 
-    internal override void Abort()
-    {
-        if (State != States.Terminated)
-        {
-            Fail(SipTransactionError.Shutdown);
-            Terminate();
-        }
-    }
-
-    private void Terminate()
-    {
-        StopAll();
-        State = States.Terminated;
-        Layer.Remove(this);
-    }
+    private protected override void EnterTerminated() => State = States.Terminated;
 }
