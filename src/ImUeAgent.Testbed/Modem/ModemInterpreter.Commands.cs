@@ -773,19 +773,9 @@ internal sealed partial class ModemInterpreter
     // increasing order and never reused within a power cycle, so a TE that mistakes them for channel numbers fails.
     private Outcome Ccho(AtCommand command, List<AtLine> information, bool close = false)
     {
-        if (command.Kind == AtCommandKind.Test)
+        if (!IsSimSetCommand(command, out var early))
         {
-            return Outcome.Ok;
-        }
-
-        if (command.Kind != AtCommandKind.Set)
-        {
-            return Outcome.Error;
-        }
-
-        if (!_simReady)
-        {
-            return CmeError.SimBusy;
+            return early;
         }
 
         if (close)
@@ -818,23 +808,29 @@ internal sealed partial class ModemInterpreter
         return Outcome.Ok;
     }
 
+    /// <summary>
+    /// The shared start of the UICC commands (+CCHO/+CCHC/+CGLA/+CSIM): "=?" is answered OK, anything but a set
+    /// command ERROR, and a set command before the SIM is ready +CME ERROR: SIM busy.
+    /// </summary>
+    private bool IsSimSetCommand(AtCommand command, out Outcome early)
+    {
+        early = command.Kind switch
+        {
+            AtCommandKind.Test => Outcome.Ok,
+            not AtCommandKind.Set => Outcome.Error,
+            _ when !_simReady => CmeError.SimBusy,
+            _ => default,
+        };
+        return command.Kind == AtCommandKind.Set && _simReady;
+    }
+
     // TS 27.007 §8.43: +CGLA=<sessionid>,<length>,<command> → +CGLA: <length>,<response>; <length> counts hex
     // characters and the response ends with SW1 SW2. The MT puts the channel in CLA (unless cla-channel-bits).
     private Outcome Cgla(AtCommand command, List<AtLine> information)
     {
-        if (command.Kind == AtCommandKind.Test)
+        if (!IsSimSetCommand(command, out var early))
         {
-            return Outcome.Ok;
-        }
-
-        if (command.Kind != AtCommandKind.Set)
-        {
-            return Outcome.Error;
-        }
-
-        if (!_simReady)
-        {
-            return CmeError.SimBusy;
+            return early;
         }
 
         if (!command.Argument(0).TryGetInteger(0, int.MaxValue, out var sessionId) || !_sessions.TryGetValue(sessionId, out var channel))
@@ -856,19 +852,9 @@ internal sealed partial class ModemInterpreter
     // TS 27.007 §8.17: +CSIM=<length>,<command>: the APDU goes as it is; CLA chooses the channel.
     private Outcome Csim(AtCommand command, List<AtLine> information)
     {
-        if (command.Kind == AtCommandKind.Test)
+        if (!IsSimSetCommand(command, out var early))
         {
-            return Outcome.Ok;
-        }
-
-        if (command.Kind != AtCommandKind.Set)
-        {
-            return Outcome.Error;
-        }
-
-        if (!_simReady)
-        {
-            return CmeError.SimBusy;
+            return early;
         }
 
         if (!TryReadApdu(command, 0, out var apdu))
