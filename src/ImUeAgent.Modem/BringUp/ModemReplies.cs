@@ -72,6 +72,18 @@ public sealed record PdpContextDefinition(int Cid, string PdpType, string Apn);
 /// </summary>
 public static class ModemReplies
 {
+    /// <summary>The text of an identification answer, bare ("Quectel") or named ("+CGMR: LE20B04SIM7600G22", "+CGSN: "35..."").</summary>
+    public static string IdentificationText(string line, string prefix)
+    {
+        var values = AtValueReader.ForLine(line, out var name);
+        if (name.SequenceEqual(prefix) && values.TryRead(out var value))
+        {
+            return value.GetString().Trim();
+        }
+
+        return line.Trim();
+    }
+
     /// <summary>27.007 §8.3: "+CPIN: &lt;code&gt;".</summary>
     public static ReplyParseError TryParseCpin(string line, out SimPinState state, out string code)
     {

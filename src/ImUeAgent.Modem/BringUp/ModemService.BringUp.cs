@@ -168,19 +168,7 @@ public sealed partial class ModemService
             return null;
         }
 
-        return IdentificationText(response.Lines[0], prefix);
-    }
-
-    /// <summary>The text of an identification answer, bare ("Quectel") or named ("+CGMR: LE20B04SIM7600G22", "+CGSN: "35..."").</summary>
-    internal static string IdentificationText(string line, string prefix)
-    {
-        var values = AtValueReader.ForLine(line, out var name);
-        if (name.SequenceEqual(prefix) && values.TryRead(out var value))
-        {
-            return value.GetString().Trim();
-        }
-
-        return line.Trim();
+        return ModemReplies.IdentificationText(response.Lines[0], prefix);
     }
 
     // ----- SIM: +CPIN? until READY. -----
@@ -300,7 +288,7 @@ public sealed partial class ModemService
         string? imsi = null;
         if (response.IsOk && response.Lines.Count > 0)
         {
-            var text = IdentificationText(response.Lines[0], "+CIMI");
+            var text = ModemReplies.IdentificationText(response.Lines[0], "+CIMI");
             imsi = text.Length is >= 6 and <= 15 && text.All(char.IsAsciiDigit) ? text : null;
         }
 

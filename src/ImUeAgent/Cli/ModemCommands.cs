@@ -235,7 +235,7 @@ internal static class ModemCommands
             return ExitCodes.UsageOrConfig;
         }
 
-        var profile = ModemProfile.Select(profiles, FirstLine(manufacturer), FirstLine(model));
+        var profile = ModemProfile.Select(profiles, Identification(manufacturer, "+CGMI"), Identification(model, "+CGMM"));
         var uicc = new AtUiccChannel(channel, profile);
         AkaResult result;
         try
@@ -284,8 +284,9 @@ internal static class ModemCommands
         return result.Outcome == AkaOutcome.MacFailure ? ExitCodes.Failure : ExitCodes.Ok;
     }
 
-    private static string FirstLine(AtResponse response) =>
-        response.Lines.FirstOrDefault(l => l.Trim().Length > 0)?.Replace("+CGMI:", "", StringComparison.Ordinal).Replace("+CGMM:", "", StringComparison.Ordinal).Trim() ?? "";
+    /// <summary>The identification text the bring-up itself reads (bare or "+CGMI: ..." answers).</summary>
+    private static string Identification(AtResponse response, string prefix) =>
+        response.IsOk && response.Lines.Count > 0 ? ModemReplies.IdentificationText(response.Lines[0], prefix) : "";
 
     private static string Hex(ReadOnlyMemory<byte> value) => Convert.ToHexStringLower(value.Span);
 }

@@ -122,8 +122,7 @@ internal sealed class ImsHost(AgentConfig config, ModemHost modem, AgentState st
             return;
         }
 
-        var pcscfs = Pcscfs(modemState);
-        var local = LocalAddress(modemState, pcscfs);
+        var (local, pcscfs) = BindingFor(modemState, Pcscfs(modemState));
         var key = (local, string.Join(' ', pcscfs));
         if (_registration is not null)
         {
@@ -178,16 +177,18 @@ internal sealed class ImsHost(AgentConfig config, ModemHost modem, AgentState st
         return list;
     }
 
-    /// <summary>The IMS PDN address of the first P-CSCF's family, so SIP never leaves by another PDN.</summary>
-    private static IPAddress LocalAddress(ModemState modemState, List<PcscfAddress> pcscfs)
+    /// <summary>
+    /// The IMS PDN address to bind SIP to (the family of the first P-CSCF the PDN can reach, so SIP never leaves by
+    /// another PDN), and the P-CSCFs of that family first.
+    /// </summary>
+    private static (IPAddress Local, List<PcscfAddress> Pcscfs) BindingFor(ModemState modemState, List<PcscfAddress> pcscfs)
     {
         foreach (var pcscf in pcscfs)
         {
-            var match = modemState.ImsPdnAddresses.FirstOrDefault(a => a.AddressFamily == pcscf.Address.AddressFamily);
-            if (match is not null)
+            var local = modemState.ImsPdnAddresses.FirstOrDefault(a => a.AddressFamily == pcscf.Address.AddressFamily);
+            if (local is not null)
             {
-                pcscfs.Sort((a, b) => (b.Address.AddressFamily == match.AddressFamily).CompareTo(a.Address.AddressFamily == match.AddressFamily));
-                return match;
+                return (local, [.. pcscfs.OrderBy(p => p.Address.AddressFamily == local.AddressFamily ? 0 : 1)]);
             }
         }
 

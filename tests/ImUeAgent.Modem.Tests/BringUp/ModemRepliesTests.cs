@@ -182,7 +182,7 @@ public sealed class ModemRepliesTests
     [InlineData("+CGSN: \"356938035643809\"", "+CGSN", "356938035643809")]
     [InlineData("SIMCOM INCORPORATED", "+CGMI", "SIMCOM INCORPORATED")]
     [InlineData("+CIMI: 001010123456789", "+CIMI", "001010123456789")]
-    public void IdentificationAnswers(string line, string prefix, string expected) => Assert.Equal(expected, ModemService.IdentificationText(line, prefix));
+    public void IdentificationAnswers(string line, string prefix, string expected) => Assert.Equal(expected, ModemReplies.IdentificationText(line, prefix));
 
     [Theory]
     [InlineData("+QCFG: \"ims\",0,1", 1, "0")]
