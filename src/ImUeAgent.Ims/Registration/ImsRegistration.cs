@@ -269,6 +269,8 @@ public sealed class ImsRegistration : IAsyncDisposable
 
     private sealed record StopRequested(TaskCompletionSource Done) : LoopEvent;
 
+    private sealed record ConnectionLost(SipUserAgent UserAgent, SipTransportAddress Remote, SipConnectionCloseReason Reason) : LoopEvent;
+
     /// <summary>The reg-event subscription (RFC 6665): NOTIFYs match its Call-ID and our From tag.</summary>
     private sealed class Subscription(string callId, string localTag)
     {
@@ -299,6 +301,9 @@ public sealed class ImsRegistration : IAsyncDisposable
                         break;
                     case RestartRequested restart:
                         await RestartAsync(restart).ConfigureAwait(false);
+                        break;
+                    case ConnectionLost lost:
+                        OnConnectionLost(lost);
                         break;
                     case StopRequested stop:
                         await DeregisterAsync().ConfigureAwait(false);
@@ -891,6 +896,39 @@ public sealed class ImsRegistration : IAsyncDisposable
 
     // ---- restart and stop ----
 
+    /// <summary>
+    /// The TCP/TLS connection to the P-CSCF we registered through ended (the peer closed or reset it, or the kernel
+    /// keep-alive found it dead): nothing can reach us over it any more, so register again at once over a new
+    /// connection (TS 24.229 §5.1.1.2.1 initial registration; RFC 5626 §4.4 flow failure). Should that fail, the
+    /// usual backoff applies.
+    /// </summary>
+    private void OnConnectionLost(ConnectionLost lost)
+    {
+        if (!ReferenceEquals(lost.UserAgent, _userAgent) || !_registered || _registeredVia is not { } via ||
+            via.Transport == SipTransportKind.Udp || !Normalize(via.Address).Equals(Normalize(lost.Remote.EndPoint.Address)) ||
+            via.Port != lost.Remote.EndPoint.Port)
+        {
+            return;
+        }
+
+        string text = $"{via.Transport.ToViaToken()} connection to the P-CSCF {via} lost ({lost.Reason})";
+        Log.Restart(_logger, text);
+        DropRegistration();
+        _attempts = 0;
+        DateTimeOffset now = _time.GetUtcNow();
+        Publish(s => s with
+        {
+            Status = RegistrationStatus.Registering,
+            LastFailure = new RegistrationFailure(RegistrationFailureReason.TransportError, text, null, now),
+            ExpiresAt = null,
+            PublicIdentities = [],
+            ServiceRoute = [],
+            Path = [],
+            RegEventSubscribed = false,
+        });
+        ArmRegister(TimeSpan.Zero, refresh: false);
+    }
+
     private async Task RestartAsync(RestartRequested restart)
     {
         Log.Restart(_logger, restart.Reason);
@@ -976,6 +1014,7 @@ public sealed class ImsRegistration : IAsyncDisposable
         SipUserAgent ua = _userAgentFactory(address);
         ua.Authenticator = new SipAuthenticator([_credentials]);
         ua.SetHandler(SipMethod.Notify, OnNotifyAsync);
+        ua.Transports.ConnectionClosed += (remote, reason) => _events.Writer.TryWrite(new ConnectionLost(ua, remote, reason));
         return ua;
     }
 

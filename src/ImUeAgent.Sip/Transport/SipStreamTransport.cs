@@ -31,6 +31,12 @@ public sealed record SipStreamTransportOptions
     public X509Certificate2? ServerCertificate { get; init; }
 
     public SipParserOptions ParserOptions { get; init; } = SipParserOptions.Default;
+
+    /// <summary>Kernel keep-alive on every connection (no process wake-ups); null turns it off.</summary>
+    public TcpKeepAliveOptions? TcpKeepAlive { get; init; } = new();
+
+    /// <summary>Network interface the sockets are tied to (SO_BINDTODEVICE); null: address binding only.</summary>
+    public string? BindToDevice { get; init; }
 }
 
 /// <summary>SIP over TCP or TLS (RFC 3261 §18, §26.2): a listener on the local endpoint, and connections reused by
@@ -46,6 +52,7 @@ public sealed class SipStreamTransport : ISipTransport
     private readonly CancellationTokenSource _stop = new();
     private SipInbound? _inbound;
     private Task? _acceptLoop;
+    private int _disposed;
 
     public SipStreamTransport(SipTransportKind kind, IPEndPoint localEndPoint, SipStreamTransportOptions? options = null, TimeProvider? timeProvider = null, ILogger? logger = null)
     {
@@ -69,6 +76,7 @@ public sealed class SipStreamTransport : ISipTransport
             _listener = new Socket(localEndPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
             try
             {
+                SocketTuning.BindToDeviceOrWarn(_listener, _options.BindToDevice, _logger);
                 _listener.Bind(localEndPoint);
                 _listener.Listen(16);
             }
@@ -89,6 +97,10 @@ public sealed class SipStreamTransport : ISipTransport
     public SipTransportKind Kind { get; }
 
     public IPEndPoint LocalEndPoint { get; }
+
+    /// <summary>Raised when a connection ends for any reason but our own close (the peer closed or reset it, the
+    /// kernel keep-alive or the CRLF ping found it dead, framing failed): the registration layer re-registers.</summary>
+    public event Action<SipTransportAddress, SipConnectionCloseReason>? ConnectionClosed;
 
     /// <summary>Open connections (for tests and diagnostics).</summary>
     public int ConnectionCount => _connections.Count(c => c.Value.IsCompletedSuccessfully && !c.Value.Result.Closed.IsCompleted);
@@ -116,6 +128,11 @@ public sealed class SipStreamTransport : ISipTransport
 
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
         await _stop.CancelAsync().ConfigureAwait(false);
         _listener?.Dispose();
         if (_acceptLoop is not null)
@@ -162,6 +179,8 @@ public sealed class SipStreamTransport : ISipTransport
         try
         {
             // The outgoing connection leaves from the configured local address (the IMS PDN's), any port.
+            SocketTuning.BindToDeviceOrWarn(socket, _options.BindToDevice, _logger);
+            SocketTuning.ApplyKeepAlive(socket, _options.TcpKeepAlive);
             socket.Bind(new IPEndPoint(LocalEndPoint.Address, 0));
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
             timeout.CancelAfter(_options.ConnectTimeout);
@@ -224,6 +243,11 @@ public sealed class SipStreamTransport : ISipTransport
                 {
                     _connections.TryRemove(remote, out _);
                 }
+
+                if (closed.Result != SipConnectionCloseReason.LocalClose && !_stop.IsCancellationRequested)
+                {
+                    ConnectionClosed?.Invoke(connection.Remote, closed.Result);
+                }
             },
             CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         return connection;
@@ -255,6 +279,7 @@ public sealed class SipStreamTransport : ISipTransport
     private async Task AcceptOneAsync(Socket socket)
     {
         socket.NoDelay = true;
+        SocketTuning.ApplyKeepAlive(socket, _options.TcpKeepAlive);
         var remote = (IPEndPoint)socket.RemoteEndPoint!;
         Stream stream = new NetworkStream(socket, ownsSocket: true);
         try

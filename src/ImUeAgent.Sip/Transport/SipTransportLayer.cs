@@ -35,7 +35,17 @@ public sealed class SipTransportLayer : ISipSender, IAsyncDisposable
         ArgumentOutOfRangeException.ThrowIfLessThan(_options.MtuLimit, 200);
         _time = timeProvider ?? TimeProvider.System;
         _logger = logger ?? NullLogger.Instance;
+        foreach (ISipTransport t in _transports)
+        {
+            if (t is SipStreamTransport stream)
+            {
+                stream.ConnectionClosed += (remote, reason) => ConnectionClosed?.Invoke(remote, reason);
+            }
+        }
     }
+
+    /// <summary>A TCP/TLS connection ended other than by our own close (see <see cref="SipStreamTransport.ConnectionClosed"/>).</summary>
+    public event Action<SipTransportAddress, SipConnectionCloseReason>? ConnectionClosed;
 
     public IReadOnlyList<ISipTransport> Transports => _transports;
 

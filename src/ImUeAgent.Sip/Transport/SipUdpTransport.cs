@@ -19,7 +19,8 @@ public sealed class SipUdpTransport : ISipTransport
     private readonly CancellationTokenSource _stop = new();
     private Task? _receiveLoop;
 
-    public SipUdpTransport(IPEndPoint localEndPoint, SipParserOptions? parserOptions = null, ILogger? logger = null)
+    /// <param name="bindToDevice">Network interface the socket is tied to (SO_BINDTODEVICE); null: address only.</param>
+    public SipUdpTransport(IPEndPoint localEndPoint, SipParserOptions? parserOptions = null, ILogger? logger = null, string? bindToDevice = null)
     {
         ArgumentNullException.ThrowIfNull(localEndPoint);
         _parserOptions = parserOptions ?? SipParserOptions.Default;
@@ -27,6 +28,7 @@ public sealed class SipUdpTransport : ISipTransport
         _socket = new Socket(localEndPoint.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
         try
         {
+            SocketTuning.BindToDeviceOrWarn(_socket, bindToDevice, _logger);
             _socket.Bind(localEndPoint);
         }
         catch

@@ -32,6 +32,9 @@ public sealed record SipUserAgentSettings
     public SipTransportLayerOptions TransportLayer { get; init; } = new();
 
     public SipStreamTransportOptions Tcp { get; init; } = new();
+
+    /// <summary>Network interface every socket is tied to (SO_BINDTODEVICE) besides the local address; null: none.</summary>
+    public string? BindToDevice { get; init; }
 }
 
 /// <summary>How one request is sent.</summary>
@@ -96,21 +99,22 @@ public sealed class SipUserAgent : IAsyncDisposable
             int port = settings.Port;
             if (settings.EnableUdp)
             {
-                var udp = new SipUdpTransport(new IPEndPoint(localAddress, port), settings.Tcp.ParserOptions, logger);
+                var udp = new SipUdpTransport(new IPEndPoint(localAddress, port), settings.Tcp.ParserOptions, logger, settings.BindToDevice);
                 transports.Add(udp);
                 port = udp.LocalEndPoint.Port;
             }
 
             if (settings.EnableTcp)
             {
+                SipStreamTransportOptions tcpOptions = settings.BindToDevice is null ? settings.Tcp : settings.Tcp with { BindToDevice = settings.BindToDevice };
                 SipStreamTransport tcp;
                 try
                 {
-                    tcp = new SipStreamTransport(SipTransportKind.Tcp, new IPEndPoint(localAddress, port), settings.Tcp, timeProvider, logger);
+                    tcp = new SipStreamTransport(SipTransportKind.Tcp, new IPEndPoint(localAddress, port), tcpOptions, timeProvider, logger);
                 }
                 catch (SocketException) when (settings.Port == 0)
                 {
-                    tcp = new SipStreamTransport(SipTransportKind.Tcp, new IPEndPoint(localAddress, 0), settings.Tcp, timeProvider, logger);
+                    tcp = new SipStreamTransport(SipTransportKind.Tcp, new IPEndPoint(localAddress, 0), tcpOptions, timeProvider, logger);
                 }
 
                 transports.Add(tcp);

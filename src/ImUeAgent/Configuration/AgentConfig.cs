@@ -46,6 +46,45 @@ internal sealed class ImsSection
 
     /// <summary>Subscribe to the reg event package (RFC 3680) to follow network-initiated changes.</summary>
     public bool SubscribeRegEvent { get; set; } = true;
+
+    /// <summary>
+    /// Network interface (e.g. rmnet_data1) whose address SIP and MSRP bind to, instead of the IMS PDN address the
+    /// modem reports; the sockets are also tied to the interface (SO_BINDTODEVICE) when the daemon may do so.
+    /// Needed when there is no modem. Empty: the IMS PDN's address from +CGPADDR.
+    /// </summary>
+    [InterfaceName]
+    public string NetworkInterface { get; set; } = "";
+
+    /// <summary>Plain SIP digest (MD5) account instead of IMS AKA through the ISIM, for ordinary SIP cores; absent:
+    /// IMS AKA with the identities of the ISIM.</summary>
+    [ValidateObjectMembers]
+    public DigestSection? Digest { get; set; }
+}
+
+/// <summary>A SIP account registered with digest (RFC 2617/7616 MD5) instead of IMS AKA.</summary>
+internal sealed class DigestSection
+{
+    /// <summary>Authorization username (the private identity of the account).</summary>
+    [Required(AllowEmptyStrings = false)]
+    [SipToken]
+    public string Username { get; set; } = "";
+
+    /// <summary>The password, written here; prefer <see cref="PasswordFile"/> so agent.json needs no secret.</summary>
+    public string Password { get; set; } = "";
+
+    /// <summary>A file (mode 0600, owned by the daemon) whose first line is the password.</summary>
+    public string PasswordFile { get; set; } = "";
+
+    /// <summary>The public identity registered (From/To), e.g. sip:alice@example.net.</summary>
+    [Required(AllowEmptyStrings = false)]
+    [SipUriText]
+    public string PublicIdentity { get; set; } = "";
+
+    /// <summary>The registrar's domain (REGISTER Request-URI sip:&lt;domain&gt;); empty: the public identity's host.</summary>
+    public string Domain { get; set; } = "";
+
+    /// <summary>The realm the password belongs to; empty: whichever realm the registrar challenges with.</summary>
+    public string Realm { get; set; } = "";
 }
 
 /// <summary>
@@ -157,7 +196,15 @@ internal static class AgentConfigSchema
             (nameof(ImsSection.Transport), ConfigSchema.Value),
             (nameof(ImsSection.Expires), ConfigSchema.Value),
             (nameof(ImsSection.FeatureTags), ConfigSchema.Value),
-            (nameof(ImsSection.SubscribeRegEvent), ConfigSchema.Value))));
+            (nameof(ImsSection.SubscribeRegEvent), ConfigSchema.Value),
+            (nameof(ImsSection.NetworkInterface), ConfigSchema.Value),
+            (nameof(ImsSection.Digest), ConfigSchema.Section(
+                (nameof(DigestSection.Username), ConfigSchema.Value),
+                (nameof(DigestSection.Password), ConfigSchema.Value),
+                (nameof(DigestSection.PasswordFile), ConfigSchema.Value),
+                (nameof(DigestSection.PublicIdentity), ConfigSchema.Value),
+                (nameof(DigestSection.Domain), ConfigSchema.Value),
+                (nameof(DigestSection.Realm), ConfigSchema.Value))))));
 }
 
 /// <summary>Range and presence checks, generated at compile time (no reflection, AOT-clean).</summary>

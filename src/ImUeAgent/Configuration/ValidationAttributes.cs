@@ -60,3 +60,37 @@ internal sealed class SocketPathAttribute : ValidationAttribute
 
     public override string FormatErrorMessage(string name) => $"The field {name} must be an absolute path of at most 100 characters.";
 }
+
+/// <summary>Empty, or a Linux network interface name (IFNAMSIZ: at most 15 bytes, no '/', no white space).</summary>
+[AttributeUsage(AttributeTargets.Property)]
+internal sealed class InterfaceNameAttribute : ValidationAttribute
+{
+    public override bool IsValid(object? value) =>
+        value is string text && text.Length <= 15 && text != "." && text != ".." &&
+        text.All(c => c is > ' ' and <= '~' and not '/' and not ':');
+
+    public override string FormatErrorMessage(string name) => $"The field {name} must be a network interface name (at most 15 characters, no '/', ':' or spaces) or empty.";
+}
+
+/// <summary>A digest username: printable characters without quotes, backslashes or white space (it goes into a
+/// quoted-string of Authorization, RFC 3261 §25.1).</summary>
+[AttributeUsage(AttributeTargets.Property)]
+internal sealed class SipTokenAttribute : ValidationAttribute
+{
+    public override bool IsValid(object? value) =>
+        value is string text && text.Length <= 128 && text.All(c => c is > ' ' and <= '~' and not '"' and not '\\');
+
+    public override string FormatErrorMessage(string name) => $"The field {name} must be at most 128 printable characters without quotes, backslashes or spaces.";
+}
+
+/// <summary>A sip: or sips: URI with a host (RFC 3261 §19.1), e.g. sip:alice@example.net.</summary>
+[AttributeUsage(AttributeTargets.Property)]
+internal sealed class SipUriTextAttribute : ValidationAttribute
+{
+    public override bool IsValid(object? value) =>
+        value is string text && text.Length is > 0 and <= 256 &&
+        ImUeAgent.Sip.Message.SipUri.TryParse(text, out var uri) && uri.Scheme is ImUeAgent.Sip.Message.SipUriScheme.Sip or ImUeAgent.Sip.Message.SipUriScheme.Sips &&
+        uri.Host.Length > 0;
+
+    public override string FormatErrorMessage(string name) => $"The field {name} must be a sip: URI such as sip:alice@example.net.";
+}

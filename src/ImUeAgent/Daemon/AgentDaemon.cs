@@ -19,11 +19,17 @@ internal static class AgentDaemon
     {
         AgentConfig config;
         Modem.BringUp.ModemServiceSettings? modemSettings;
+        DigestAccount? account;
         try
         {
             config = ConfigLoader.Load(configPath);
             CheckStateDirectory(configPath, config.Daemon.StateDirectory);
             modemSettings = ModemHost.CreateSettings(config.Modem, configPath);
+            account = DigestAccount.FromConfig(config.Ims, configPath);
+            if (modemSettings is null && account is null && config.Ims.Register && config.Modem.PcscfAddresses.Length > 0)
+            {
+                throw new ConfigException($"{configPath}: Ims: registering without a modem needs a digest account (Ims.Digest): IMS AKA runs on the modem's ISIM");
+            }
         }
         catch (ConfigException ex)
         {
@@ -31,7 +37,7 @@ internal static class AgentDaemon
             return ExitCodes.UsageOrConfig;
         }
 
-        using var host = Build(config, configPath, logLevelOverride, modemSettings);
+        using var host = Build(config, configPath, logLevelOverride, modemSettings, account);
         var logger = host.Services.GetRequiredService<ILoggerFactory>().CreateLogger("ImUeAgent");
         try
         {
@@ -47,7 +53,7 @@ internal static class AgentDaemon
     }
 
     internal static IHost Build(AgentConfig config, string configPath, LogLevel? logLevelOverride,
-        Modem.BringUp.ModemServiceSettings? modemSettings)
+        Modem.BringUp.ModemServiceSettings? modemSettings, DigestAccount? account = null)
     {
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings
         {
@@ -87,7 +93,7 @@ internal static class AgentDaemon
         builder.Services.AddSingleton(sp => new ModemHost(modemSettings, sp.GetRequiredService<AgentState>(),
             sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILoggerFactory>()));
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ModemHost>());
-        builder.Services.AddSingleton(sp => new ImsHost(config, sp.GetRequiredService<ModemHost>(), sp.GetRequiredService<AgentState>(),
+        builder.Services.AddSingleton(sp => new ImsHost(config, account, sp.GetRequiredService<ModemHost>(), sp.GetRequiredService<AgentState>(),
             sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILoggerFactory>()));
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ImsHost>());
         builder.Services.AddSingleton(new ApiServerSettings(config.Api.SocketPath));

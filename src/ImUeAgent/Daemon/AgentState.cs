@@ -164,10 +164,11 @@ internal sealed record StatusSnapshot
         DaemonPhase.Stopping => "stopping",
         _ when Modem is { Phase: not "Ready" } modem && LastFailure is { Component: "modem" } failure =>
             $"{modem.Summary}; last failure: {failure.Reason}",
-        _ when Modem is { Phase: "Ready" } && Registration is { State: "Registered" } registration => registration.Summary,
-        _ when Modem is { Phase: "Ready" } && Registration is { } registration && LastFailure is { Component: "ims" } failure =>
+        // No modem (a digest account over the board's own link): registration is all there is to say.
+        _ when Modem is null or { Phase: "Ready" } && Registration is { State: "Registered" } registration => registration.Summary,
+        _ when Modem is null or { Phase: "Ready" } && Registration is { } registration && LastFailure is { Component: "ims" } failure =>
             $"{registration.Summary}; last failure: {failure.Reason}",
-        _ when Modem is { Phase: "Ready" } && Registration is { } registration => registration.Summary,
+        _ when Modem is null or { Phase: "Ready" } && Registration is { } registration => registration.Summary,
         _ when Modem is { } modem => modem.Summary,
         _ when LastFailure is { } failure => $"running; last failure: {failure.Component}: {failure.Reason}",
         _ => $"running (config {Config})",

@@ -1,26 +1,93 @@
 // SPDX-License-Identifier: MIT
 using System.Net;
+using System.Net.NetworkInformation;
 using System.Net.Sockets;
 using ImUeAgent.Configuration;
 using ImUeAgent.Ims.Auth;
 using ImUeAgent.Ims.Registration;
 using ImUeAgent.Modem.BringUp;
+using ImUeAgent.Sip.Auth;
 using ImUeAgent.Sip.Transport;
+using ImUeAgent.Sip.Ua;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
 namespace ImUeAgent.Daemon;
 
+/// <summary>A plain SIP account registered with digest instead of IMS AKA (config Ims.Digest).</summary>
+internal sealed record DigestAccount(DigestRegistrationCredentials Credentials, string PublicIdentity, string Domain)
+{
+    /// <summary>The account from the Ims section, or null without one. Problems name the key (exit 2).</summary>
+    public static DigestAccount? FromConfig(ImsSection ims, string configPath)
+    {
+        if (ims.Digest is not { } digest)
+        {
+            return null;
+        }
+
+        string password;
+        if (digest.PasswordFile.Length > 0 == digest.Password.Length > 0)
+        {
+            throw new ConfigException($"{configPath}: Ims.Digest: set exactly one of Password and PasswordFile");
+        }
+
+        if (digest.PasswordFile.Length > 0)
+        {
+            password = ReadPasswordFile(digest.PasswordFile, configPath);
+        }
+        else
+        {
+            password = digest.Password;
+        }
+
+        var uri = Sip.Message.SipUri.Parse(digest.PublicIdentity);
+        string domain = digest.Domain.Length > 0 ? digest.Domain : uri.Host;
+        return new DigestAccount(
+            new DigestRegistrationCredentials(digest.Username, password, digest.Realm.Length > 0 ? digest.Realm : null),
+            digest.PublicIdentity, domain);
+    }
+
+    private static string ReadPasswordFile(string path, string configPath)
+    {
+        try
+        {
+            // A secret readable by others is refused, as ssh does with keys: the file is the only place it lives.
+            if (!OperatingSystem.IsWindows() &&
+                (File.GetUnixFileMode(path) & (UnixFileMode.GroupRead | UnixFileMode.GroupWrite | UnixFileMode.OtherRead | UnixFileMode.OtherWrite)) != 0)
+            {
+                throw new ConfigException($"{configPath}: Ims.Digest.PasswordFile: '{path}' is readable or writable by group or others (chmod 600 it)");
+            }
+
+            using var reader = new StreamReader(path);
+            string? line = reader.ReadLine();
+            if (string.IsNullOrEmpty(line) || line.Length > 256)
+            {
+                throw new ConfigException($"{configPath}: Ims.Digest.PasswordFile: '{path}' must hold the password on its first line (1 to 256 characters)");
+            }
+
+            return line;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new ConfigException($"{configPath}: Ims.Digest.PasswordFile: '{path}' cannot be read ({ex.Message})");
+        }
+    }
+}
+
 /// <summary>
 /// Registers to IMS whenever the modem is Ready: identities from the ISIM (or the IMSI), the P-CSCF from the modem
-/// (or configuration), SIP bound to the IMS PDN's own address. The modem losing attach or the PDN takes registration
-/// down; Ready again brings it back with the new address and P-CSCF list. De-registers on shutdown.
+/// (or configuration), SIP bound to the IMS PDN's own address (or the configured network interface's). The modem
+/// losing attach or the PDN takes registration down; Ready again brings it back with the new address and P-CSCF
+/// list. With a digest account the identities and credentials come from configuration instead, and without a modem
+/// it registers once at start through the configured P-CSCFs. De-registers on shutdown.
 /// </summary>
-internal sealed class ImsHost(AgentConfig config, ModemHost modem, AgentState state, TimeProvider time, ILoggerFactory loggers)
+internal sealed class ImsHost(AgentConfig config, DigestAccount? account, ModemHost modem, AgentState state, TimeProvider time, ILoggerFactory loggers)
     : IHostedService, IAsyncDisposable
 {
     /// <summary>'+g.oma.sip-im' goes into Contact beside the application's tags (OMA SIMPLE IM, seed 5.2.x).</summary>
     public const string SipImTag = "+g.oma.sip-im";
+
+    private static readonly TimeSpan RetryMax = TimeSpan.FromSeconds(60);
 
     private readonly ILogger _logger = loggers.CreateLogger<ImsHost>();
     private readonly SemaphoreSlim _gate = new(1, 1);
@@ -29,14 +96,28 @@ internal sealed class ImsHost(AgentConfig config, ModemHost modem, AgentState st
     private (IPAddress Local, string Pcscfs)? _bound;
     private Task _watch = Task.CompletedTask;
 
+    /// <summary>The registration now (null when the modem is not Ready); the IM layer follows it.</summary>
+    public ImsRegistration? Registration => _registration;
+
+    /// <summary>Raised under the host's gate when a registration was created (non-null) or disposed (null).</summary>
+    public event Action<ImsRegistration?>? RegistrationChanged;
+
     public Task StartAsync(CancellationToken cancellationToken)
     {
-        if (!config.Ims.Register || modem.Service is null)
+        if (!config.Ims.Register)
         {
             return Task.CompletedTask;
         }
 
-        _watch = WatchModemAsync(modem.Service, _stopping.Token);
+        if (modem.Service is { } service)
+        {
+            _watch = WatchModemAsync(service, _stopping.Token);
+        }
+        else if (account is not null)
+        {
+            _watch = RegisterWithoutModemAsync(_stopping.Token);
+        }
+
         return Task.CompletedTask;
     }
 
@@ -89,12 +170,20 @@ internal sealed class ImsHost(AgentConfig config, ModemHost modem, AgentState st
             await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
             try
             {
-                await OnModemAsync(service, modemState).ConfigureAwait(false);
+                if (modemState.Phase != ModemPhase.Ready)
+                {
+                    await OnModemDownAsync(modemState).ConfigureAwait(false);
+                    continue;
+                }
+
+                var pcscfs = Pcscfs(modemState.PcscfAddresses);
+                var (local, ordered) = BindingFor(config.Ims.NetworkInterface.Length > 0 ? InterfaceAddresses() : modemState.ImsPdnAddresses, pcscfs);
+                EnsureRegistration(local, ordered, modemState.Imei, () => account is null ? new AkaResponderAdapter(service.Authenticator) : null,
+                    () => service.Authenticator.Identity);
             }
-            catch (Exception ex) when (ex is ArgumentException or InvalidOperationException or SocketException)
+            catch (Exception ex) when (ex is ArgumentException or InvalidOperationException or SocketException or NetworkInformationException)
             {
-                _logger.RegistrationNotStarted(ex.Message);
-                state.Update(s => s with { LastFailure = new FailureSnapshot(time.GetUtcNow(), "ims", ex.Message) });
+                NotStarted(ex);
             }
             finally
             {
@@ -103,26 +192,63 @@ internal sealed class ImsHost(AgentConfig config, ModemHost modem, AgentState st
         }
     }
 
-    private async Task OnModemAsync(ModemService service, ModemState modemState)
+    /// <summary>No modem (a board with its own data link, an ordinary SIP core): register through the configured
+    /// P-CSCFs from the configured interface's address, or whichever source address the routing table picks. An
+    /// interface that is not up yet is waited for (retried with a growing delay, up to a minute).</summary>
+    private async Task RegisterWithoutModemAsync(CancellationToken cancellationToken)
     {
-        if (modemState.Phase != ModemPhase.Ready)
+        var delay = TimeSpan.FromSeconds(2);
+        while (true)
         {
-            if (_registration is { } lost)
+            await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+            try
             {
-                // The PDN (or attach) is gone: the registration and its sockets on the old PDN address cannot be
-                // kept. Nothing can be sent any more (no de-registration); a new one starts when the modem is Ready.
-                _registration = null;
-                _bound = null;
-                lost.StateChanged -= Mirror;
-                await lost.DisposeAsync().ConfigureAwait(false);
-                var reason = $"modem left Ready ({modemState.Phase}{(modemState.Activity is null ? "" : $", {modemState.Activity}")})";
-                state.Update(s => s with { Registration = new RegistrationSnapshot { State = "Unregistered", Detail = reason } });
+                var pcscfs = Pcscfs(config.Modem.PcscfAddresses);
+                var (local, ordered) = BindingFor(config.Ims.NetworkInterface.Length > 0 ? InterfaceAddresses() : RouteSource(pcscfs), pcscfs);
+                EnsureRegistration(local, ordered, imei: null, () => null, () => throw new InvalidOperationException("no ISIM without a modem"));
+                return;
+            }
+            catch (Exception ex) when (ex is ArgumentException or InvalidOperationException or SocketException or NetworkInformationException)
+            {
+                NotStarted(ex);
+            }
+            finally
+            {
+                _gate.Release();
             }
 
+            await Task.Delay(delay, time, cancellationToken).ConfigureAwait(false);
+            delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, RetryMax.Ticks));
+        }
+    }
+
+    private void NotStarted(Exception ex)
+    {
+        _logger.RegistrationNotStarted(ex.Message);
+        state.Update(s => s with { LastFailure = new FailureSnapshot(time.GetUtcNow(), "ims", ex.Message) });
+    }
+
+    private async Task OnModemDownAsync(ModemState modemState)
+    {
+        if (_registration is not { } lost)
+        {
             return;
         }
 
-        var (local, pcscfs) = BindingFor(modemState, Pcscfs(modemState));
+        // The PDN (or attach) is gone: the registration and its sockets on the old PDN address cannot be kept.
+        // Nothing can be sent any more (no de-registration); a new one starts when the modem is Ready.
+        _registration = null;
+        _bound = null;
+        lost.StateChanged -= Mirror;
+        RegistrationChanged?.Invoke(null);
+        await lost.DisposeAsync().ConfigureAwait(false);
+        var reason = $"modem left Ready ({modemState.Phase}{(modemState.Activity is null ? "" : $", {modemState.Activity}")})";
+        state.Update(s => s with { Registration = new RegistrationSnapshot { State = "Unregistered", Detail = reason } });
+    }
+
+    private void EnsureRegistration(IPAddress local, List<PcscfAddress> pcscfs, string? imei,
+        Func<IAkaResponder?> aka, Func<ImUeAgent.Uicc.Isim.ImsIdentity> isimIdentity)
+    {
         var key = (local, string.Join(' ', pcscfs));
         if (_registration is not null)
         {
@@ -136,32 +262,50 @@ internal sealed class ImsHost(AgentConfig config, ModemHost modem, AgentState st
             return;
         }
 
-        var identity = service.Authenticator.Identity;
+        string impi;
+        IReadOnlyList<string> impus;
+        string domain;
+        if (account is not null)
+        {
+            (impi, impus, domain) = (account.Credentials.Username, [account.PublicIdentity], account.Domain);
+        }
+        else
+        {
+            var identity = isimIdentity();
+            (impi, impus, domain) = (identity.Impi, identity.Impus, identity.HomeDomain);
+        }
+
         var settings = new ImsRegistrationSettings
         {
-            Impi = identity.Impi,
-            Impus = identity.Impus,
-            HomeDomain = identity.HomeDomain,
+            Impi = impi,
+            Impus = impus,
+            HomeDomain = domain,
             Pcscfs = pcscfs,
             LocalAddress = local,
-            InstanceId = modemState.Imei is { } imei ? InstanceId.FromImei(imei) : null,
+            InstanceId = imei is not null ? InstanceId.FromImei(imei) : null,
             ContactFeatureTags = [SipImTag, .. config.Ims.FeatureTags.Where(t => t != SipImTag)],
             Expires = (uint)config.Ims.Expires,
             SubscribeRegEvent = config.Ims.SubscribeRegEvent,
             UserAgent = ProductInfo.UserAgent,
+            Digest = account?.Credentials,
+            UserAgentSettings = new SipUserAgentSettings
+            {
+                BindToDevice = config.Ims.NetworkInterface.Length > 0 ? config.Ims.NetworkInterface : null,
+            },
         };
-        _registration = new ImsRegistration(settings, new AkaResponderAdapter(service.Authenticator), time, loggers);
+        _registration = new ImsRegistration(settings, aka(), time, loggers);
         _registration.StateChanged += Mirror;
         _bound = key;
+        RegistrationChanged?.Invoke(_registration);
         _registration.Start();
         Mirror(_registration.State);
     }
 
-    private List<PcscfAddress> Pcscfs(ModemState modemState)
+    private List<PcscfAddress> Pcscfs(IReadOnlyList<string> addresses)
     {
         var transport = config.Ims.Transport == "tcp" ? SipTransportKind.Tcp : SipTransportKind.Udp;
         var list = new List<PcscfAddress>();
-        foreach (var text in modemState.PcscfAddresses)
+        foreach (var text in addresses)
         {
             if (IPAddress.TryParse(text, out var address))
             {
@@ -171,28 +315,64 @@ internal sealed class ImsHost(AgentConfig config, ModemHost modem, AgentState st
 
         if (list.Count == 0)
         {
-            throw new InvalidOperationException("no usable P-CSCF address (the modem reported none that is an IP address; set Modem.PcscfAddresses)");
+            throw new InvalidOperationException(modem.Service is null
+                ? "no P-CSCF address to register through (set Modem.PcscfAddresses)"
+                : "no usable P-CSCF address (the modem reported none that is an IP address; set Modem.PcscfAddresses)");
         }
 
         return list;
     }
 
+    /// <summary>The unicast addresses of <see cref="ImsSection.NetworkInterface"/>.</summary>
+    private List<IPAddress> InterfaceAddresses()
+    {
+        string name = config.Ims.NetworkInterface;
+        var nic = NetworkInterface.GetAllNetworkInterfaces().FirstOrDefault(n => n.Name == name)
+            ?? throw new InvalidOperationException($"Ims.NetworkInterface: interface '{name}' does not exist");
+        List<IPAddress> addresses = [.. nic.GetIPProperties().UnicastAddresses.Select(a => a.Address)
+            .Where(a => !(a.IsIPv6LinkLocal || a.IsIPv6Multicast))];
+        return addresses.Count > 0
+            ? addresses
+            : throw new InvalidOperationException($"Ims.NetworkInterface: interface '{name}' has no IP address");
+    }
+
+    /// <summary>The source address the routing table picks towards each P-CSCF (a connected UDP socket sends nothing).</summary>
+    private static List<IPAddress> RouteSource(List<PcscfAddress> pcscfs)
+    {
+        var sources = new List<IPAddress>();
+        foreach (var pcscf in pcscfs)
+        {
+            using var probe = new Socket(pcscf.Address.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
+            try
+            {
+                probe.Connect(new IPEndPoint(pcscf.Address, pcscf.Port));
+                sources.Add(((IPEndPoint)probe.LocalEndPoint!).Address);
+            }
+            catch (SocketException)
+            {
+                // No route to this one; another may have one.
+            }
+        }
+
+        return sources.Count > 0 ? sources : throw new InvalidOperationException("no route to any P-CSCF");
+    }
+
     /// <summary>
-    /// The IMS PDN address to bind SIP to (the family of the first P-CSCF the PDN can reach, so SIP never leaves by
-    /// another PDN), and the P-CSCFs of that family first.
+    /// The local address to bind SIP to (the family of the first P-CSCF the IMS PDN or interface can reach, so SIP
+    /// never leaves by another PDN), and the P-CSCFs of that family first.
     /// </summary>
-    private static (IPAddress Local, List<PcscfAddress> Pcscfs) BindingFor(ModemState modemState, List<PcscfAddress> pcscfs)
+    private static (IPAddress Local, List<PcscfAddress> Pcscfs) BindingFor(IReadOnlyList<IPAddress> locals, List<PcscfAddress> pcscfs)
     {
         foreach (var pcscf in pcscfs)
         {
-            var local = modemState.ImsPdnAddresses.FirstOrDefault(a => a.AddressFamily == pcscf.Address.AddressFamily);
+            var local = locals.FirstOrDefault(a => a.AddressFamily == pcscf.Address.AddressFamily);
             if (local is not null)
             {
                 return (local, [.. pcscfs.OrderBy(p => p.Address.AddressFamily == local.AddressFamily ? 0 : 1)]);
             }
         }
 
-        throw new InvalidOperationException("the IMS PDN has no address of the P-CSCF's address family");
+        throw new InvalidOperationException("the IMS PDN (or interface) has no address of the P-CSCF's address family");
     }
 
     private void Mirror(RegistrationState registration) => state.Update(s => s with

@@ -81,6 +81,68 @@ public sealed class SocketTransportTests
     }
 
     [Fact]
+    public async Task A_connection_the_peer_closes_is_reported_once_and_our_own_close_is_not()
+    {
+        await using var ue = new SipStreamTransport(SipTransportKind.Tcp, AnyLoopback, new SipStreamTransportOptions { Listen = false });
+        var server = new SipStreamTransport(SipTransportKind.Tcp, AnyLoopback);
+        var closed = new List<(SipTransportAddress Remote, SipConnectionCloseReason Reason)>();
+        var first = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        ue.ConnectionClosed += (remote, reason) =>
+        {
+            lock (closed)
+            {
+                closed.Add((remote, reason));
+            }
+
+            first.TrySetResult();
+        };
+        var serverIn = new InboundCollector();
+        ue.Start(new InboundCollector().Inbound);
+        server.Start(serverIn.Inbound);
+        await ue.SendAsync(Request("TCP"), server.LocalEndPoint, Ct);
+        await serverIn.NextAsync();
+
+        // The server goes away while the UE sends nothing: the UE's read loop sees the FIN at once.
+        await server.DisposeAsync();
+        await first.Task.WaitAsync(TimeSpan.FromSeconds(10), Ct);
+        Assert.Equal(new SipTransportAddress(SipTransportKind.Tcp, server.LocalEndPoint), closed[0].Remote);
+        Assert.Equal(SipConnectionCloseReason.PeerClosed, closed[0].Reason);
+        Assert.Equal(0, ue.ConnectionCount);
+
+        await ue.DisposeAsync();
+        lock (closed)
+        {
+            Assert.Single(closed);
+        }
+    }
+
+    [Fact]
+    public void A_socket_is_tied_to_an_existing_interface_and_an_unknown_one_is_refused_with_its_name()
+    {
+        Assert.SkipUnless(OperatingSystem.IsLinux(), "SO_BINDTODEVICE is Linux");
+        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+        Assert.True(SocketTuning.TryBindToDevice(socket, null, out var none));
+        Assert.Null(none);
+        Assert.False(SocketTuning.TryBindToDevice(socket, "imue-no-such0", out var error));
+        Assert.StartsWith("imue-no-such0: ", error, StringComparison.Ordinal);
+        if (Environment.UserName == "root")
+        {
+            Assert.True(SocketTuning.TryBindToDevice(socket, "lo", out _));
+        }
+    }
+
+    [Fact]
+    public void Kernel_keep_alive_is_set_on_the_socket()
+    {
+        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        SocketTuning.ApplyKeepAlive(socket, new TcpKeepAliveOptions { Idle = TimeSpan.FromSeconds(45), Interval = TimeSpan.FromSeconds(7), Count = 4 });
+        Assert.Equal(1, (int)socket.GetSocketOption(SocketOptionLevel.Socket, SocketOptionName.KeepAlive)!);
+        Assert.Equal(45, (int)socket.GetSocketOption(SocketOptionLevel.Tcp, SocketOptionName.TcpKeepAliveTime)!);
+        Assert.Equal(7, (int)socket.GetSocketOption(SocketOptionLevel.Tcp, SocketOptionName.TcpKeepAliveInterval)!);
+        Assert.Equal(4, (int)socket.GetSocketOption(SocketOptionLevel.Tcp, SocketOptionName.TcpKeepAliveRetryCount)!);
+    }
+
+    [Fact]
     public async Task TcpConnectFailureIsAnIOException()
     {
         using var probe = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);

@@ -192,6 +192,78 @@ public sealed class ConfigLoaderTests : IDisposable
     }
 
     [Fact]
+    public void A_digest_account_binds_as_a_nested_section()
+    {
+        var config = ConfigLoader.Load(Write("""
+            { "Ims": { "NetworkInterface": "rmnet_data1",
+                       "Digest": { "Username": "alice", "Password": "pw", "PublicIdentity": "sip:alice@example.net" } } }
+            """));
+        Assert.Equal("rmnet_data1", config.Ims.NetworkInterface);
+        Assert.NotNull(config.Ims.Digest);
+        Assert.Equal("alice", config.Ims.Digest.Username);
+        Assert.Equal("sip:alice@example.net", config.Ims.Digest.PublicIdentity);
+        var account = Daemon.DigestAccount.FromConfig(config.Ims, "agent.json");
+        Assert.NotNull(account);
+        Assert.Equal("example.net", account.Domain);
+        Assert.Null(account.Credentials.Realm);
+        Assert.DoesNotContain("pw", account.Credentials.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Without_a_digest_section_the_account_is_absent()
+    {
+        var config = ConfigLoader.Load(Write("""{ "Ims": { "Expires": 3600 } }"""));
+        Assert.Null(config.Ims.Digest);
+        Assert.Null(Daemon.DigestAccount.FromConfig(config.Ims, "agent.json"));
+    }
+
+    [Theory]
+    [InlineData("""{ "Ims": { "Digest": { "Username": "a", "Password": "p", "PublicIdentity": "alice" } } }""", "Ims.Digest.PublicIdentity", ":1:")]
+    [InlineData("""{ "Ims": { "Digest": { "Username": "a b", "Password": "p", "PublicIdentity": "sip:a@b" } } }""", "Ims.Digest.Username", ":1:")]
+    [InlineData("""{ "Ims": { "Digest": { "Password": "p", "PublicIdentity": "sip:a@b" } } }""", "Ims.Digest.Username", "(not set)")]
+    [InlineData("""{ "Ims": { "Digest": { "Username": "a", "PublicIdentity": "sip:a@b", "Secret": "x" } } }""", "Ims.Digest.Secret", ":1:")]
+    [InlineData("""{ "Ims": { "NetworkInterface": "eth0/../x" } }""", "Ims.NetworkInterface", ":1:")]
+    [InlineData("""{ "Ims": { "NetworkInterface": "an-interface-name-too-long" } }""", "Ims.NetworkInterface", ":1:")]
+    public void Bad_digest_or_interface_settings_name_the_key(string json, string key, string where)
+    {
+        var message = Fails(Write(json));
+        Assert.Contains(key, message, StringComparison.Ordinal);
+        Assert.Contains(where, message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("", "")]
+    [InlineData("pw", "file")]
+    public void Exactly_one_of_password_and_password_file(string password, string file)
+    {
+        var passwordFile = file.Length == 0 ? "" : Write("pw\n", "password");
+        var config = ConfigLoader.Load(Write($$"""
+            { "Ims": { "Digest": { "Username": "a", "Password": "{{password}}", "PasswordFile": "{{passwordFile}}", "PublicIdentity": "sip:a@b" } } }
+            """));
+        var message = Assert.Throws<ConfigException>(() => Daemon.DigestAccount.FromConfig(config.Ims, "agent.json")).Message;
+        Assert.Equal("agent.json: Ims.Digest: set exactly one of Password and PasswordFile", message);
+    }
+
+    [Fact]
+    public void The_password_file_gives_the_first_line_and_must_be_private()
+    {
+        var passwordFile = Write("s3cret\nignored\n", "password");
+        File.SetUnixFileMode(passwordFile, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        var config = ConfigLoader.Load(Write($$"""
+            { "Ims": { "Digest": { "Username": "a", "PasswordFile": "{{passwordFile}}", "PublicIdentity": "sip:a@b", "Domain": "reg.b", "Realm": "b" } } }
+            """));
+        var account = Daemon.DigestAccount.FromConfig(config.Ims, "agent.json")!;
+        Assert.Equal("s3cret", account.Credentials.Password);
+        Assert.Equal("reg.b", account.Domain);
+        Assert.Equal("b", account.Credentials.Realm);
+
+        File.SetUnixFileMode(passwordFile, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead);
+        var message = Assert.Throws<ConfigException>(() => Daemon.DigestAccount.FromConfig(config.Ims, "agent.json")).Message;
+        Assert.StartsWith("agent.json: Ims.Digest.PasswordFile: ", message, StringComparison.Ordinal);
+        Assert.Contains("group or others", message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Packaged_default_config_loads()
     {
         var path = Path.Combine(RepoPaths.Root, "packaging", "agent.json");
