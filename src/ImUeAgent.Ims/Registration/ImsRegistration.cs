@@ -880,15 +880,26 @@ public sealed class ImsRegistration : IAsyncDisposable
                 continue;
             }
 
+            // Several contacts may carry our address: a binding of an earlier registration (another Call-ID) that
+            // the network now reports terminated, next to the one we hold. Only ours counts, and an active one wins.
+            RegInfoContact? found = null;
             foreach (RegInfoContact c in r.Contacts)
             {
-                if (_contactUri is not null && SipUri.TryParse(c.Uri, out SipUri? uri) && IsOurContact(uri, _contactUri))
+                if (_contactUri is not null && SipUri.TryParse(c.Uri, out SipUri? uri) && IsOurContact(uri, _contactUri)
+                    && (c.CallId is null || !_registered || c.CallId == _callId)
+                    && (found is null || (found.State != "active" && c.State == "active")))
                 {
-                    return (r, c);
+                    found = c;
                 }
             }
 
-            return (r, null);
+            if (found is null && r.Contacts.Count > 0 && r.State != "terminated")
+            {
+                // Our address is not in an active registration's list: it is about other contacts of the AOR.
+                continue;
+            }
+
+            return (r, found);
         }
 
         return (null, null);

@@ -5,7 +5,9 @@ using System.Xml;
 namespace ImUeAgent.Ims.Registration;
 
 /// <summary>A contact of a registration in a reg-event NOTIFY (RFC 3680 §5.3).</summary>
-public sealed record RegInfoContact(string Id, string State, string Event, string Uri, int? Expires);
+/// <remarks><see cref="CallId"/> is the Call-ID of the REGISTER that made the binding (RFC 3680 §5.4 callid), when
+/// the network says it: it tells a binding of ours from an older one at the same contact address.</remarks>
+public sealed record RegInfoContact(string Id, string State, string Event, string Uri, int? Expires, string? CallId = null);
 
 /// <summary>One address-of-record's registration (RFC 3680 §5.3).</summary>
 public sealed record RegInfoRegistration(string Aor, string Id, string State, IReadOnlyList<RegInfoContact> Contacts);
@@ -111,6 +113,7 @@ public sealed record RegInfoDocument(int Version, bool IsFullState, IReadOnlyLis
         var state = reader.GetAttribute("state") ?? throw new FormatException("contact without state");
         var @event = reader.GetAttribute("event") ?? throw new FormatException("contact without event");
         int? expires = int.TryParse(reader.GetAttribute("expires"), NumberStyles.None, CultureInfo.InvariantCulture, out var e) ? e : null;
+        var callId = reader.GetAttribute("callid");
         var uri = "";
         if (!reader.IsEmptyElement)
         {
@@ -128,6 +131,6 @@ public sealed record RegInfoDocument(int Version, bool IsFullState, IReadOnlyLis
             }
         }
 
-        return new RegInfoContact(id, state, @event, uri, expires);
+        return new RegInfoContact(id, state, @event, uri, expires, string.IsNullOrEmpty(callId) ? null : callId);
     }
 }

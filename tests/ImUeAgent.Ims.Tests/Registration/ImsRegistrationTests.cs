@@ -419,6 +419,33 @@ public sealed class ImsRegistrationTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task A_terminated_binding_of_an_earlier_registration_at_our_address_does_not_end_ours()
+    {
+        Start();
+        SipRequest answered = await RegisterAsync();
+        // Full state after a re-registration: the old binding (other Call-ID) unregistered, ours active; in either order.
+        string doc = $"""<?xml version="1.0"?><reginfo xmlns="urn:ietf:params:xml:ns:reginfo" version="1" state="full"><registration aor="{Impu}" id="r1" state="active">""" +
+            """<contact id="c1" state="terminated" event="unregistered" callid="an-older-call-id"><uri>sip:10.0.0.2:5060</uri></contact>""" +
+            $"""<contact id="c2" state="active" event="registered" expires="599000" callid="{answered.Headers.CallId}"><uri>sip:10.0.0.2:5060</uri></contact>""" +
+            "</registration></reginfo>";
+        SipResponse r = await _primary.NotifyAsync(doc);
+        Assert.Equal(200, r.StatusCode);
+        await WaitForAsync(s => s.ExpiresAt is not null);
+        _time.Advance(TimeSpan.FromSeconds(1));
+        Assert.Equal(RegistrationStatus.Registered, _registration!.State.Status);
+        AssertNoRegister();
+
+        // The same document naming our own Call-ID as terminated (rejected) does end it.
+        string ours = doc.Replace("an-older-call-id", answered.Headers.CallId!, StringComparison.Ordinal)
+            .Replace("event=\"unregistered\"", "event=\"rejected\"", StringComparison.Ordinal)
+            .Replace($"callid=\"{answered.Headers.CallId}\"><uri>sip:10.0.0.2:5060</uri></contact></registration>", "callid=\"x\"><uri>sip:10.0.0.2:5060</uri></contact></registration>", StringComparison.Ordinal)
+            .Replace("version=\"1\"", "version=\"2\"", StringComparison.Ordinal);
+        await _primary.NotifyAsync(ours);
+        RegistrationState s = await WaitForAsync(s => s.Status == RegistrationStatus.Failed);
+        Assert.Contains("rejected", s.LastFailure!.Text, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task TriggerRestartRegistersFromScratch()
     {
         ImsRegistration reg = Start();
