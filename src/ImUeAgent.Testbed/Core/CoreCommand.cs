@@ -25,7 +25,9 @@ internal static class CoreCommand
 
         Control commands (one per line, answered "OK …" or "ERROR …"; --fault takes the same at start):
           drop next [METHOD] | 503 [retry-after S] | 423 [min-expires S] | 403 |
-          deregister IMPU [deactivated|rejected] | shorten IMPU SECONDS | restart | contacts IMPU | status | help
+          deregister IMPU [deactivated|rejected] | shorten IMPU SECONDS | restart | contacts IMPU | status | help |
+          desync IMPI [COUNT] (next vectors carry a stale SQN: the ISIM answers AUTS) |
+          mac-failure IMPI [COUNT] (next vectors carry a wrong MAC-A: the ISIM rejects the network)
 
         The default subscriber is the card of `imue-testbed modem`: TS 35.208 test set 1, IMSI 001010123456789,
         IMPUs sip:001010123456789@ims.mnc001.mcc001.3gppnetwork.org and tel:+15550123456.

@@ -25,6 +25,14 @@ internal enum CoreControlVerb
     /// <summary>`shorten IMPU SECONDS`: the registration now ends in SECONDS (RFC 3680 event "shortened").</summary>
     Shorten,
 
+    /// <summary>`desync IMPI [COUNT]`: the HSS's next COUNT vectors (default 1, 0 disarms) carry a SQN the card has
+    /// already passed, so the ISIM answers synchronisation failure with AUTS (TS 33.102 §6.3.3, §6.3.5).</summary>
+    Desync,
+
+    /// <summary>`mac-failure IMPI [COUNT]`: the HSS's next COUNT vectors (default 1, 0 disarms) carry a wrong MAC-A, so
+    /// the ISIM rejects the network (TS 33.102 §6.3.3; the UE then acts per TS 24.229 §5.1.1.5.3).</summary>
+    MacFailure,
+
     /// <summary>`restart`: P-CSCF restart, every registration, subscription and connection forgotten.</summary>
     Restart,
 
@@ -49,13 +57,17 @@ internal enum CoreControlError
     BadUri,
     BadKeyword,
     ExtraArgument,
+    BadIdentity,
 }
 
 /// <summary>A parsed control line of the core.</summary>
 internal readonly record struct CoreControlCommand(CoreControlVerb Verb, uint? Number = null, string? Text = null, SipUri? Uri = null)
 {
     public const string HelpText =
-        "drop next [METHOD] | 503 [retry-after S] | 423 [min-expires S] | 403 | deregister IMPU [deactivated|rejected] | shorten IMPU SECONDS | restart | contacts IMPU | status | help";
+        "drop next [METHOD] | 503 [retry-after S] | 423 [min-expires S] | 403 | deregister IMPU [deactivated|rejected] | shorten IMPU SECONDS | desync IMPI [COUNT] | mac-failure IMPI [COUNT] | restart | contacts IMPU | status | help";
+
+    /// <summary>Most vectors one `desync` / `mac-failure` line arms.</summary>
+    public const uint MaxFaultyVectors = 1000;
 
     /// <summary>Pure parse of one control line.</summary>
     public static CoreControlError TryParse(string line, out CoreControlCommand command)
@@ -140,6 +152,10 @@ internal readonly record struct CoreControlCommand(CoreControlVerb Verb, uint? N
 
                 command = new CoreControlCommand(CoreControlVerb.Shorten, seconds, Uri: shortened);
                 return CoreControlError.None;
+            case "desync":
+                return HssFault(words, CoreControlVerb.Desync, out command);
+            case "mac-failure":
+                return HssFault(words, CoreControlVerb.MacFailure, out command);
             case "contacts":
                 if (words.Length < 2)
                 {
@@ -178,6 +194,7 @@ internal readonly record struct CoreControlCommand(CoreControlVerb Verb, uint? N
         CoreControlError.BadUri => "argument is not a sip: or tel: URI",
         CoreControlError.BadKeyword => "unexpected keyword",
         CoreControlError.ExtraArgument => "unexpected argument",
+        CoreControlError.BadIdentity => "argument is not a private identity (user@realm)",
         _ => "ok",
     };
 
@@ -207,6 +224,37 @@ internal readonly record struct CoreControlCommand(CoreControlVerb Verb, uint? N
             default:
                 return CoreControlError.ExtraArgument;
         }
+    }
+
+    /// <summary>`VERB IMPI [COUNT]`. The IMPI is an NAI, username@realm (TS 23.003 §13.3).</summary>
+    private static CoreControlError HssFault(string[] words, CoreControlVerb verb, out CoreControlCommand command)
+    {
+        command = default;
+        if (words.Length < 2)
+        {
+            return CoreControlError.MissingArgument;
+        }
+
+        if (words.Length > 3)
+        {
+            return CoreControlError.ExtraArgument;
+        }
+
+        var impi = words[1];
+        var at = impi.LastIndexOf('@');
+        if (impi.Length > 255 || at <= 0 || at == impi.Length - 1 || impi.Any(c => c is <= ' ' or > '~' or '"' or '\\' or '<' or '>'))
+        {
+            return CoreControlError.BadIdentity;
+        }
+
+        uint count = 1;
+        if (words.Length == 3 && (!uint.TryParse(words[2], NumberStyles.None, CultureInfo.InvariantCulture, out count) || count > MaxFaultyVectors))
+        {
+            return CoreControlError.BadNumber;
+        }
+
+        command = new CoreControlCommand(verb, count, Text: impi);
+        return CoreControlError.None;
     }
 
     private static CoreControlError NoArgument(string[] words, CoreControlVerb verb, out CoreControlCommand command)

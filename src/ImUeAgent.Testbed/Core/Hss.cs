@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: MIT
+using System.Globalization;
 using System.Security.Cryptography;
 using ImUeAgent.Sip.Message;
 using ImUeAgent.Uicc.Aka;
@@ -23,17 +24,37 @@ internal sealed class AuthenticationVector
 
     public required ulong Sqn { get; init; }
 
+    /// <summary>What the `desync` / `mac-failure` control commands injected into this vector, if anything.</summary>
+    public VectorFault Fault { get; init; }
+
     /// <summary>RFC 3310 §3.2: nonce = base64(RAND ‖ AUTN) (no server-specific data).</summary>
     public string Nonce => Convert.ToBase64String([.. Rand, .. Autn]);
 
-    public override string ToString() => $"AuthenticationVector(SQN {Sqn:x12}, XRES/CK/IK redacted)";
+    public override string ToString() =>
+        Fault == VectorFault.None ? $"AuthenticationVector(SQN {Sqn:x12}, XRES/CK/IK redacted)" : $"AuthenticationVector(SQN {Sqn:x12}, {Fault}, XRES/CK/IK redacted)";
+}
+
+/// <summary>A deliberate defect of an authentication vector, for testing the UE's side of TS 33.102 §6.3.3.</summary>
+[Flags]
+internal enum VectorFault
+{
+    None = 0,
+
+    /// <summary>The SQN is one the card has already passed: the USIM answers synchronisation failure with AUTS
+    /// (TS 33.102 §6.3.3, §6.3.5).</summary>
+    StaleSqn = 1,
+
+    /// <summary>MAC-A in AUTN is wrong: the USIM rejects the network, "MAC failure" (TS 33.102 §6.3.3).</summary>
+    BadMac = 2,
 }
 
 /// <summary>
 /// The HSS: subscriptions by private and public identity, and the sequence number generator of TS 33.102 Annex C.
 /// SQN = SEQ ‖ IND with <see cref="IndBits"/> IND bits (Annex C.3.2 suggests 5): every vector takes SEQ_HE + 1 and
 /// the next IND value in turn, so each IND slot of the card sees strictly rising SEQ. A re-synchronisation (Annex
-/// C.3.4) sets SEQ_HE to SEQ_MS, so the next vector is fresh for the card. Thread-safe.
+/// C.3.4) sets SEQ_HE to SEQ_MS, so the next vector is fresh for the card. For tests of the UE, faults can be armed per
+/// subscriber (the `desync` and `mac-failure` control commands, <see cref="ApplyFault"/>): the next N vectors carry a
+/// stale SQN or a wrong MAC-A. Thread-safe.
 /// </summary>
 internal sealed class Hss
 {
@@ -99,9 +120,28 @@ internal sealed class Hss
     {
         var s = _byImpi[subscriber.Impi];
         ulong sqn;
+        var fault = VectorFault.None;
         lock (_gate)
         {
-            sqn = s.Next(advance: true);
+            if (s.StaleVectors > 0)
+            {
+                // The SQN the HSS was provisioned with: the card's SQN_MS starts there (imue-testbed all gives both the
+                // same --sqn) and only rises, so SEQ is not above SEQ_MS(IND) (TS 33.102 Annex C.2.1). SEQ_HE is left
+                // alone: the AUTS that follows moves it (Annex C.3.4).
+                s.StaleVectors--;
+                sqn = subscriber.Sqn;
+                fault |= VectorFault.StaleSqn;
+            }
+            else
+            {
+                sqn = s.Next(advance: true);
+            }
+
+            if (s.BadMacVectors > 0)
+            {
+                s.BadMacVectors--;
+                fault |= VectorFault.BadMac;
+            }
         }
 
         var rand = RandomNumberGenerator.GetBytes(Milenage.BlockLength);
@@ -119,7 +159,75 @@ internal sealed class Hss
             milenage.F2345(rand, xres, ck, ik, ak);
         }
 
-        return new AuthenticationVector { Rand = rand, Autn = autn, Xres = xres, Ck = ck, Ik = ik, Sqn = sqn };
+        if ((fault & VectorFault.BadMac) != 0)
+        {
+            // AUTN = SQN ⊕ AK ‖ AMF ‖ MAC-A (TS 33.102 §6.3.2): one flipped bit of MAC-A makes XMAC ≠ MAC on the card.
+            autn[^1] ^= 0x01;
+        }
+
+        return new AuthenticationVector { Rand = rand, Autn = autn, Xres = xres, Ck = ck, Ik = ik, Sqn = sqn, Fault = fault };
+    }
+
+    /// <summary>Vectors of <paramref name="impi"/> still to be issued with each fault.</summary>
+    public (uint StaleSqn, uint BadMac) PendingFaults(string impi)
+    {
+        var s = _byImpi[impi];
+        lock (_gate)
+        {
+            return (s.StaleVectors, s.BadMacVectors);
+        }
+    }
+
+    /// <summary>Vectors still to be issued with a fault, all subscribers together (for the core's `status`).</summary>
+    public uint PendingFaultCount
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return (uint)_byImpi.Values.Sum(s => (long)s.StaleVectors + s.BadMacVectors);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Carries out `desync IMPI [COUNT]` or `mac-failure IMPI [COUNT]`: the next COUNT (default 1; 0 disarms) vectors of
+    /// the subscriber carry a stale SQN or a wrong MAC-A. Answers "OK …" or "ERROR …" for the control channel.
+    /// </summary>
+    public string ApplyFault(CoreControlCommand command)
+    {
+        if (command.Verb is not (CoreControlVerb.Desync or CoreControlVerb.MacFailure) || command.Text is not { } impi)
+        {
+            return "ERROR not an HSS fault";
+        }
+
+        if (!_byImpi.TryGetValue(impi, out var s))
+        {
+            return "ERROR unknown private identity";
+        }
+
+        if (!s.Subscriber.IsAka)
+        {
+            return "ERROR not an AKA subscriber (digest subscribers get no vectors)";
+        }
+
+        var count = command.Number ?? 1;
+        lock (_gate)
+        {
+            if (command.Verb == CoreControlVerb.Desync)
+            {
+                s.StaleVectors = count;
+            }
+            else
+            {
+                s.BadMacVectors = count;
+            }
+        }
+
+        var what = command.Verb == CoreControlVerb.Desync
+            ? string.Create(CultureInfo.InvariantCulture, $"with the stale SQN {s.Subscriber.Sqn:x12}")
+            : "with a wrong MAC-A";
+        return string.Create(CultureInfo.InvariantCulture, $"OK next {count} vector(s) of {s.Subscriber.Impi} {what}");
     }
 
     /// <summary>
@@ -157,6 +265,12 @@ internal sealed class Hss
         public Subscriber Subscriber { get; } = subscriber;
 
         public ulong SqnHe { get; private set; } = subscriber.Sqn;
+
+        /// <summary>Vectors still to be issued with the provisioned (stale) SQN.</summary>
+        public uint StaleVectors { get; set; }
+
+        /// <summary>Vectors still to be issued with a wrong MAC-A.</summary>
+        public uint BadMacVectors { get; set; }
 
         public ulong Next(bool advance)
         {

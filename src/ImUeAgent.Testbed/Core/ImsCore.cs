@@ -472,6 +472,8 @@ internal sealed partial class ImsCore : IImsCoreServices, IAsyncDisposable
                 return await NetworkDeregisterAsync(command.Uri!, command.Text == "rejected" ? "rejected" : "deactivated", cancellationToken).ConfigureAwait(false);
             case CoreControlVerb.Shorten:
                 return await ShortenAsync(command.Uri!, command.Number!.Value, cancellationToken).ConfigureAwait(false);
+            case CoreControlVerb.Desync or CoreControlVerb.MacFailure:
+                return _hss.ApplyFault(command);
             case CoreControlVerb.Restart:
                 ForgetEverything();
                 _transport.CloseConnections();
@@ -489,7 +491,7 @@ internal sealed partial class ImsCore : IImsCoreServices, IAsyncDisposable
                     + string.Concat(bindings.Select(b => " " + b.Uri + ";expires=" + Remaining(b, now).ToString(CultureInfo.InvariantCulture)));
             case CoreControlVerb.Status:
                 return string.Create(CultureInfo.InvariantCulture,
-                    $"OK registered={_registrations.Values.Count(r => r.Bindings.Count > 0)} contacts={_registrations.Values.Sum(r => r.Bindings.Count)} subscriptions={_subscriptions.Count} connections={_transport.ConnectionCount} challenges={_challenges.Count} transactions={_clientTransactions.Count} faults={_registerFaults.Count + _dropNext.Count}");
+                    $"OK registered={_registrations.Values.Count(r => r.Bindings.Count > 0)} contacts={_registrations.Values.Sum(r => r.Bindings.Count)} subscriptions={_subscriptions.Count} connections={_transport.ConnectionCount} challenges={_challenges.Count} transactions={_clientTransactions.Count} faults={_registerFaults.Count + _dropNext.Count + _hss.PendingFaultCount}");
             case CoreControlVerb.Help:
                 return "OK " + CoreControlCommand.HelpText;
             default:
