@@ -35,4 +35,10 @@ internal static partial class Log
 
     [LoggerMessage(10, LogLevel.Warning, "MSRP listener: accepting a connection failed")]
     public static partial void AcceptFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(11, LogLevel.Information, "MSRP session {SessionId}: failure REPORT {Status} for message {MessageId} being sent; stopping it")]
+    public static partial void FailureReportReceived(ILogger logger, string sessionId, string messageId, int status);
+
+    [LoggerMessage(12, LogLevel.Information, "MSRP session {SessionId}: message {MessageId} stalled after {Bytes} bytes; giving it up")]
+    public static partial void IncomingMessageTimedOut(ILogger logger, string sessionId, string messageId, long bytes);
 }

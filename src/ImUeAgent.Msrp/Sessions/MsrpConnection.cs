@@ -14,8 +14,11 @@ public sealed record MsrpConnectionOptions
     /// <summary>Close a connection that has carried no traffic and has no session for this long.</summary>
     public TimeSpan IdleTimeout { get; init; } = TimeSpan.FromMinutes(2);
 
-    /// <summary>Flush the output once this many bytes are buffered inside a chunk.</summary>
-    public int FlushThreshold { get; init; } = 64 * 1024;
+    /// <summary>
+    /// Flush the output once this many bytes are buffered inside a chunk. Matches the TCP transport's buffer size, so
+    /// each flush is one full-buffer write.
+    /// </summary>
+    public int FlushThreshold { get; init; } = 256 * 1024;
 
     /// <summary>Responses and REPORTs waiting for the connection beyond this make the reader wait (back-pressure).</summary>
     public int MaxOutbox { get; init; } = 256 * 1024;
@@ -76,6 +79,9 @@ public sealed class MsrpConnection : IAsyncDisposable
         Report,
         Ignore,
     }
+
+    /// <summary>Smallest piece of a long chunk taken from the writer's buffer before asking for a fresh one.</summary>
+    private const int MinimumPiece = 2048;
 
     private readonly record struct PendingTransaction(OutgoingMessage? Message, TaskCompletionSource<MsrpResponseInfo>? Waiter, bool TimesOut);
 
@@ -153,7 +159,13 @@ public sealed class MsrpConnection : IAsyncDisposable
         var input = _transport.Input;
         while (true)
         {
-            var read = await input.ReadAsync(_closing.Token).ConfigureAwait(false);
+            // No token here: Close() cancels the pending read instead, which spares a token registration per read.
+            var read = await input.ReadAsync().ConfigureAwait(false);
+            if (read.IsCanceled && IsClosed)
+            {
+                return;
+            }
+
             _lastActivity = _time.GetTimestamp();
             var buffer = read.Buffer;
             var consumed = buffer.Start;
@@ -363,13 +375,19 @@ public sealed class MsrpConnection : IAsyncDisposable
     /// <summary>Success REPORT for a completed message (RFC 4975 §7.1.3): To-Path is the SEND's From-Path.</summary>
     internal void EnqueueReport(MsrpSession session, MsrpIncomingMessage message, int status)
     {
+        long total = message.TotalLength ?? message.BytesReceived;
+        EnqueueReport(session, message, status, new ByteRange(1, total, total));
+    }
+
+    /// <summary>A REPORT about a received message (success, or failure such as 408, RFC 4975 §7.1.2), never answered.</summary>
+    internal void EnqueueReport(MsrpSession session, MsrpIncomingMessage message, int status, ByteRange range)
+    {
         Span<byte> tid = stackalloc byte[TransactionIds.Length];
         TransactionIds.Format(TransactionIds.NewKey(), tid);
-        long total = message.TotalLength ?? message.BytesReceived;
         lock (_outboxLock)
         {
             MsrpFrameWriter.WriteReport(_outbox, tid, Encoding.UTF8.GetBytes(message.FromPath), session.LocalUriBytes,
-                Encoding.ASCII.GetBytes(message.MessageId), new ByteRange(1, total, total), status);
+                Encoding.ASCII.GetBytes(message.MessageId), range, status);
             _outboxHasData = true;
         }
 
@@ -624,8 +642,15 @@ public sealed class MsrpConnection : IAsyncDisposable
                 break;
             }
 
+            // Fill what the writer's current buffer has left (down to a floor) rather than asking for a whole piece:
+            // a fresh buffer per piece would leave the head and end-line in buffers of their own, i.e. tiny sends.
             int want = Math.Min(session.Options.WritePieceSize, planned - written);
-            var memory = output.GetMemory(want)[..want];
+            var memory = output.GetMemory(Math.Min(want, MinimumPiece));
+            if (memory.Length > want)
+            {
+                memory = memory[..want];
+            }
+
             int got = await source.ReadAsync(memory, ct).ConfigureAwait(false);
             if (got == 0)
             {
@@ -907,8 +932,16 @@ public sealed class MsrpConnection : IAsyncDisposable
         {
         }
 
-        _transport.Input.CancelPendingRead();
-        _transport.Output.CancelPendingFlush();
+        try
+        {
+            _transport.Input.CancelPendingRead();
+            _transport.Output.CancelPendingFlush();
+        }
+        catch (Exception ex) when (ex is ObjectDisposedException or InvalidOperationException)
+        {
+            // Cancelling the token can run the shutdown inline, which completes the transport before we get here.
+        }
+
         Start(); // a never-started connection still needs its shutdown
     }
 

@@ -26,6 +26,11 @@ public sealed class MsrpSession : IAsyncDisposable
     private readonly IMsrpSessionHandler _handler;
     private readonly ILogger _logger;
     private readonly ConcurrentDictionary<string, MsrpIncomingMessage> _incoming = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, OutgoingMessage> _outgoing = new(StringComparer.Ordinal);
+    private readonly TimeProvider _time;
+    private readonly Lock _incomingTimerLock = new();
+    private ITimer? _incomingTimer;
+    private bool _incomingTimerArmed;
     private readonly TaskCompletionSource<MsrpConnection> _bound = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private IReadOnlyList<MsrpUri> _remotePath = [];
     private IReadOnlyList<MsrpUri> _relayPath = [];
@@ -41,6 +46,7 @@ public sealed class MsrpSession : IAsyncDisposable
         Options = options;
         _handler = handler;
         _logger = logger;
+        _time = endpoint.TimeProvider;
     }
 
     public MsrpUri LocalUri { get; }
@@ -160,7 +166,21 @@ public sealed class MsrpSession : IAsyncDisposable
         }
 
         var message = new OutgoingMessage(messageId, contentType, options.FailureReport, options.SuccessReport);
-        return connection.SendMessageAsync(this, message, source, cancellationToken);
+        return SendTrackedAsync(connection, message, source, cancellationToken);
+    }
+
+    /// <summary>While a message is being sent, a failure REPORT for its Message-ID ends the send (RFC 4975 §7.1.2).</summary>
+    private async Task<MsrpSendResult> SendTrackedAsync(MsrpConnection connection, OutgoingMessage message, ChunkSource source, CancellationToken cancellationToken)
+    {
+        _outgoing[message.MessageId] = message;
+        try
+        {
+            return await connection.SendMessageAsync(this, message, source, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _outgoing.TryRemove(new KeyValuePair<string, OutgoingMessage>(message.MessageId, message));
+        }
     }
 
     /// <summary>True when <paramref name="contentType"/> matches a=accept-types (RFC 4975 §8.6).</summary>
@@ -218,8 +238,12 @@ public sealed class MsrpSession : IAsyncDisposable
                 }
             }
 
-            message = new MsrpIncomingMessage(head.GetMessageId(), head.GetContentType(), range.Total, headers, head.EffectiveSuccessReport, head.GetFromPath());
+            message = new MsrpIncomingMessage(head.GetMessageId(), head.GetContentType(), range.Total, headers, head.EffectiveSuccessReport, head.GetFromPath())
+            {
+                LastActivity = _time.GetTimestamp(),
+            };
             _incoming[message.MessageId] = message;
+            ArmIncomingTimer();
             if (range.Total > Options.MaxMessageSize || range.End > Options.MaxMessageSize)
             {
                 message.RejectStatus = MsrpStatusCodes.StopSending;
@@ -252,9 +276,16 @@ public sealed class MsrpSession : IAsyncDisposable
             }
         }
 
+        message.LastActivity = _time.GetTimestamp();
+        message.FailureReport = head.EffectiveFailureReport;
         if (message.RejectStatus != 0)
         {
             return message.RejectStatus;
+        }
+
+        if (message.Finished)
+        {
+            return MsrpStatusCodes.StopSending; // given up (inactivity timeout, session closing): stop sending it
         }
 
         if (range.Total is long total)
@@ -283,10 +314,15 @@ public sealed class MsrpSession : IAsyncDisposable
             return RejectTooLarge(message);
         }
 
+        message.LastActivity = _time.GetTimestamp();
+        if (!message.TryEnterSink())
+        {
+            return StatusForFinished(message); // timed out between two slices of this chunk
+        }
+
         try
         {
             await message.Sink!.WriteAsync(offset, data, cancellationToken).ConfigureAwait(false);
-            return 0;
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
@@ -295,7 +331,24 @@ public sealed class MsrpSession : IAsyncDisposable
             await FinishIncompleteAsync(message, MsrpIncompleteReason.SinkFailed).ConfigureAwait(false);
             return MsrpStatusCodes.Forbidden;
         }
+        catch
+        {
+            message.ExitSink();
+            throw;
+        }
+
+        if (!message.ExitSink())
+        {
+            await AbortAsync(message, message.PendingAbortReason).ConfigureAwait(false); // the session closed meanwhile
+            return StatusForFinished(message);
+        }
+
+        return 0;
     }
+
+    /// <summary>The answer to a chunk of a message this side no longer takes: its reject status, else 413 (stop sending).</summary>
+    private static int StatusForFinished(MsrpIncomingMessage message) =>
+        message.RejectStatus != 0 ? message.RejectStatus : MsrpStatusCodes.StopSending;
 
     private int RejectTooLarge(MsrpIncomingMessage message)
     {
@@ -307,6 +360,12 @@ public sealed class MsrpSession : IAsyncDisposable
     /// <summary>End of a chunk whose body was received: update the ranges and complete the message when whole.</summary>
     internal async ValueTask<int> OnSendEndAsync(MsrpIncomingMessage message, long chunkStart, long chunkEnd, MsrpContinuation flag, MsrpConnection connection, CancellationToken cancellationToken)
     {
+        if (message.Finished)
+        {
+            return StatusForFinished(message);
+        }
+
+        message.LastActivity = _time.GetTimestamp();
         message.Received.Add(chunkStart, chunkEnd);
         if (flag == MsrpContinuation.Aborted)
         {
@@ -324,8 +383,12 @@ public sealed class MsrpSession : IAsyncDisposable
             return MsrpStatusCodes.Ok; // more chunks to come, possibly out of order
         }
 
-        message.Finished = true;
-        _incoming.TryRemove(message.MessageId, out _);
+        if (!message.TryFinish())
+        {
+            return StatusForFinished(message); // the inactivity timeout took it just now
+        }
+
+        _incoming.TryRemove(new KeyValuePair<string, MsrpIncomingMessage>(message.MessageId, message));
         int status;
         try
         {
@@ -370,17 +433,18 @@ public sealed class MsrpSession : IAsyncDisposable
         }
     }
 
-    private async ValueTask FinishIncompleteAsync(MsrpIncomingMessage message, MsrpIncompleteReason reason)
-    {
-        if (message.Finished)
-        {
-            return;
-        }
+    /// <summary>Gives up a message from the read loop (or after the connection closed); once only.</summary>
+    private ValueTask FinishIncompleteAsync(MsrpIncomingMessage message, MsrpIncompleteReason reason) =>
+        message.TryFinish() ? AbortAsync(message, reason) : ValueTask.CompletedTask;
 
-        message.Finished = true;
-        if (reason != MsrpIncompleteReason.TooLarge)
+    /// <summary>Aborts the sink of a message already marked finished and tells the application.</summary>
+    private async ValueTask AbortAsync(MsrpIncomingMessage message, MsrpIncompleteReason reason)
+    {
+        // A message refused as too large or given up after the timeout stays as a tombstone, so that its later chunks
+        // are answered 413 rather than starting it over; the inactivity sweep removes tombstones (see ExpireIdleMessages).
+        if (reason is not MsrpIncompleteReason.TooLarge and not MsrpIncompleteReason.TimedOut)
         {
-            _incoming.TryRemove(message.MessageId, out _);
+            _incoming.TryRemove(new KeyValuePair<string, MsrpIncomingMessage>(message.MessageId, message));
         }
 
         Log.MessageIncomplete(_logger, SessionId, message.MessageId, reason);
@@ -402,6 +466,15 @@ public sealed class MsrpSession : IAsyncDisposable
     internal void OnReport(MsrpFrameHead head)
     {
         var report = new MsrpReport(head.GetMessageId(), head.ByteRange, head.StatusHeaderCode ?? 0, Encoding.UTF8.GetString(head.StatusComment));
+
+        // RFC 4975 §7.1.2: a failure REPORT (e.g. 408 from a receiver or relay that gave up) fails the message; one
+        // still being sent stops at once (an open chunk ends with '#').
+        if (head.StatusHeaderCode is int code && !MsrpStatusCodes.IsSuccess(code) && _outgoing.TryGetValue(report.MessageId, out var sending))
+        {
+            Log.FailureReportReceived(_logger, SessionId, report.MessageId, code);
+            sending.Settle(MsrpSendOutcome.FailureReported, code);
+        }
+
         try
         {
             _handler.OnReport(this, report);
@@ -437,6 +510,7 @@ public sealed class MsrpSession : IAsyncDisposable
         }
 
         _incoming.Clear();
+        DisarmIncomingTimer();
         try
         {
             _handler.OnClosed(this);
@@ -466,13 +540,135 @@ public sealed class MsrpSession : IAsyncDisposable
         {
             foreach (var message in _incoming.Values)
             {
-                await FinishIncompleteAsync(message, MsrpIncompleteReason.SessionClosed).ConfigureAwait(false);
+                // A message whose sink the read loop is inside right now is aborted by the read loop when it returns.
+                if (message.RequestFinish(MsrpIncompleteReason.SessionClosed))
+                {
+                    await AbortAsync(message, MsrpIncompleteReason.SessionClosed).ConfigureAwait(false);
+                }
             }
 
             await connection.RemoveSessionAsync(this).ConfigureAwait(false);
         }
 
+        lock (_incomingTimerLock)
+        {
+            _incomingTimer?.Dispose(); // IsClosed is set: the sweep never re-arms it
+        }
+
         _bound.TrySetCanceled();
+    }
+
+    private bool IncomingTimeoutEnabled =>
+        Options.IncomingMessageTimeout > TimeSpan.Zero && Options.IncomingMessageTimeout != Timeout.InfiniteTimeSpan;
+
+    /// <summary>Starts the inactivity sweep when a message starts arriving (one timer per session, re-armed lazily).</summary>
+    private void ArmIncomingTimer()
+    {
+        if (!IncomingTimeoutEnabled)
+        {
+            return;
+        }
+
+        lock (_incomingTimerLock)
+        {
+            if (_incomingTimerArmed || IsClosed)
+            {
+                return;
+            }
+
+            _incomingTimer ??= _time.CreateTimer(static s => ((MsrpSession)s!).ExpireIdleMessages(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+            _incomingTimerArmed = true;
+            _incomingTimer.Change(Options.IncomingMessageTimeout, Timeout.InfiniteTimeSpan);
+        }
+    }
+
+    private void DisarmIncomingTimer()
+    {
+        lock (_incomingTimerLock)
+        {
+            if (_incomingTimerArmed && !IsClosed)
+            {
+                _incomingTimerArmed = false;
+                _incomingTimer?.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+            }
+        }
+    }
+
+    /// <summary>
+    /// The inactivity sweep: a message with no chunk or body bytes for <see cref="MsrpSessionOptions.IncomingMessageTimeout"/>
+    /// is given up (sink aborted, buffers freed) and, when its Failure-Report is not "no", a failure REPORT with 408 goes
+    /// back to the sender (RFC 4975 §7.1.2: the failure can no longer be told in a transaction response, those went
+    /// out with each chunk). It stays a tombstone (later chunks get 413) for one more timeout. Activity only moves a
+    /// timestamp; the timer is re-armed here, for the earliest message that could expire next.
+    /// </summary>
+    private void ExpireIdleMessages()
+    {
+        var timeout = Options.IncomingMessageTimeout;
+        long now = _time.GetTimestamp();
+        var next = TimeSpan.MaxValue;
+        List<MsrpIncomingMessage>? expired = null;
+        foreach (var (id, message) in _incoming)
+        {
+            var idle = _time.GetElapsedTime(message.LastActivity, now);
+            if (idle < timeout)
+            {
+                next = Min(next, timeout - idle);
+            }
+            else if (message.Finished)
+            {
+                _incoming.TryRemove(new KeyValuePair<string, MsrpIncomingMessage>(id, message)); // tombstone served
+            }
+            else if (message.TryFinishIdle())
+            {
+                message.RejectStatus = MsrpStatusCodes.StopSending;
+                message.LastActivity = now;
+                (expired ??= []).Add(message);
+                next = Min(next, timeout);
+            }
+            else
+            {
+                next = Min(next, timeout); // inside its sink right now: it is active
+            }
+        }
+
+        lock (_incomingTimerLock)
+        {
+            if (next == TimeSpan.MaxValue && !_incoming.IsEmpty)
+            {
+                next = timeout; // a message started while this sweep ran
+            }
+
+            if (IsClosed)
+            {
+                return;
+            }
+
+            _incomingTimerArmed = next != TimeSpan.MaxValue;
+            _incomingTimer!.Change(_incomingTimerArmed ? next : Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        }
+
+        if (expired is not null)
+        {
+            _ = GiveUpAsync(expired);
+        }
+
+        static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
+    }
+
+    private async Task GiveUpAsync(List<MsrpIncomingMessage> expired)
+    {
+        foreach (var message in expired)
+        {
+            Log.IncomingMessageTimedOut(_logger, SessionId, message.MessageId, message.BytesReceived);
+            var connection = Connection;
+            if (message.FailureReport != MsrpFailureReport.No && connection is { IsClosed: false } && !IsClosed)
+            {
+                // Byte-Range of a failure report: the message it is about, whole (the total may still be unknown).
+                connection.EnqueueReport(this, message, MsrpStatusCodes.RequestTimeout, new ByteRange(1, message.TotalLength, message.TotalLength));
+            }
+
+            await AbortAsync(message, MsrpIncompleteReason.TimedOut).ConfigureAwait(false);
+        }
     }
 }
 

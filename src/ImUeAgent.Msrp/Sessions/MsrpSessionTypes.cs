@@ -30,6 +30,13 @@ public sealed record MsrpSessionOptions
 
     /// <summary>Send a bodiless SEND right after connecting so the passive side can bind the session (RFC 4975 §5.4).</summary>
     public bool SendBindingSend { get; init; } = true;
+
+    /// <summary>
+    /// A message being received whose chunks stop coming for this long is given up: its sink is aborted
+    /// (<see cref="MsrpIncompleteReason.TimedOut"/>), a failure REPORT with 408 goes back when its Failure-Report
+    /// allows (RFC 4975 §7.1.2), and later chunks of it are answered 413. Zero or infinite disables it.
+    /// </summary>
+    public TimeSpan IncomingMessageTimeout { get; init; } = TimeSpan.FromSeconds(120);
 }
 
 /// <summary>Per-message send settings.</summary>
@@ -56,6 +63,11 @@ public enum MsrpSendOutcome
     ConnectionLost,
     /// <summary>The caller cancelled; the chunk in progress ended with '#'.</summary>
     Cancelled,
+    /// <summary>
+    /// A REPORT with an error Status arrived for the message while it was being sent (RFC 4975 §7.1.2); the status
+    /// code is the REPORT's (408 when the receiver gave up waiting for the rest).
+    /// </summary>
+    FailureReported,
 }
 
 /// <summary>The result of <see cref="MsrpSession.SendMessageAsync(string, ReadOnlyMemory{byte}, MsrpSendOptions?, CancellationToken)"/>.</summary>
@@ -65,7 +77,11 @@ public readonly record struct MsrpSendResult(MsrpSendOutcome Outcome, int Status
 }
 
 /// <summary>A REPORT received for a message this side sent (RFC 4975 §7.1.2).</summary>
-public sealed record MsrpReport(string MessageId, ByteRange? ByteRange, int StatusCode, string Comment);
+public sealed record MsrpReport(string MessageId, ByteRange? ByteRange, int StatusCode, string Comment)
+{
+    /// <summary>A success report (2xx); anything else is a failure report for the message (RFC 4975 §7.1.2).</summary>
+    public bool IsSuccess => MsrpStatusCodes.IsSuccess(StatusCode);
+}
 
 /// <summary>Why a received message did not complete.</summary>
 public enum MsrpIncompleteReason
@@ -80,6 +96,8 @@ public enum MsrpIncompleteReason
     SinkFailed,
     /// <summary>The session was closed locally.</summary>
     SessionClosed,
+    /// <summary>No chunk of the message arrived for <see cref="MsrpSessionOptions.IncomingMessageTimeout"/>.</summary>
+    TimedOut,
 }
 
 /// <summary>
@@ -137,7 +155,10 @@ public interface IMsrpSessionHandler
     {
     }
 
-    /// <summary>A REPORT arrived (never answered, RFC 4975 §7.1.2).</summary>
+    /// <summary>
+    /// A REPORT arrived (never answered, RFC 4975 §7.1.2). A failure report (<see cref="MsrpReport.IsSuccess"/> false)
+    /// for a message still being sent also ends that send with <see cref="MsrpSendOutcome.FailureReported"/>.
+    /// </summary>
     void OnReport(MsrpSession session, MsrpReport report)
     {
     }
@@ -151,7 +172,14 @@ public interface IMsrpSessionHandler
 /// <summary>A message being received: identity, type, size so far. Its bytes went to the sink.</summary>
 public sealed class MsrpIncomingMessage
 {
+    private const int StateIdle = 0;
+    private const int StateInSink = 1;
+    private const int StateAbortRequested = 2;
+    private const int StateFinished = 3;
+
     private readonly RangeSet _received = new();
+    private long _lastActivity;
+    private int _state;
 
     internal MsrpIncomingMessage(string messageId, string contentType, long? totalLength, IReadOnlyList<KeyValuePair<string, string>> headers, bool successReport, string fromPath)
     {
@@ -186,7 +214,69 @@ public sealed class MsrpIncomingMessage
 
     internal int RejectStatus { get; set; }
 
-    internal bool Finished { get; set; }
+    /// <summary>Failure-Report of the latest chunk: whether a failure REPORT may go back (RFC 4975 §7.1.2).</summary>
+    internal MsrpFailureReport FailureReport { get; set; } = MsrpFailureReport.Yes;
+
+    /// <summary><see cref="TimeProvider.GetTimestamp"/> of the latest chunk or body bytes; drives the inactivity timeout.</summary>
+    internal long LastActivity
+    {
+        get => Volatile.Read(ref _lastActivity);
+        set => Volatile.Write(ref _lastActivity, value);
+    }
+
+    /// <summary>The message completed or was given up; nothing more goes to its sink.</summary>
+    internal bool Finished => Volatile.Read(ref _state) == StateFinished;
+
+    /// <summary>Why a finish requested while the read loop was inside the sink should abort the message.</summary>
+    internal MsrpIncompleteReason PendingAbortReason { get; private set; }
+
+    /// <summary>The read loop is about to call the sink; false when the message was finished (e.g. timed out).</summary>
+    internal bool TryEnterSink() => Interlocked.CompareExchange(ref _state, StateInSink, StateIdle) == StateIdle;
+
+    /// <summary>The sink call returned; false when a finish was requested meanwhile (see <see cref="PendingAbortReason"/>).</summary>
+    internal bool ExitSink()
+    {
+        if (Interlocked.CompareExchange(ref _state, StateIdle, StateInSink) == StateInSink)
+        {
+            return true;
+        }
+
+        return Interlocked.CompareExchange(ref _state, StateFinished, StateAbortRequested) != StateAbortRequested;
+    }
+
+    /// <summary>The read loop (or the closed connection) finishes the message; false if it was finished already.</summary>
+    internal bool TryFinish() => Interlocked.Exchange(ref _state, StateFinished) != StateFinished;
+
+    /// <summary>The inactivity timeout takes the message only while no sink call is running.</summary>
+    internal bool TryFinishIdle() => Interlocked.CompareExchange(ref _state, StateFinished, StateIdle) == StateIdle;
+
+    /// <summary>
+    /// From outside the read loop (session closed): finishes now when idle (true), or leaves the abort to the read
+    /// loop when it is inside the sink (false; <see cref="ExitSink"/> reports it).
+    /// </summary>
+    internal bool RequestFinish(MsrpIncompleteReason reason)
+    {
+        while (true)
+        {
+            int state = Volatile.Read(ref _state);
+            switch (state)
+            {
+                case StateIdle when Interlocked.CompareExchange(ref _state, StateFinished, StateIdle) == StateIdle:
+                    return true;
+                case StateInSink:
+                    PendingAbortReason = reason;
+                    if (Interlocked.CompareExchange(ref _state, StateAbortRequested, StateInSink) == StateInSink)
+                    {
+                        return false;
+                    }
+
+                    break;
+                case StateAbortRequested:
+                case StateFinished:
+                    return false;
+            }
+        }
+    }
 
     internal RangeSet Received => _received;
 }

@@ -12,7 +12,10 @@ namespace ImUeAgent.Msrp.Transport;
 /// <summary>A stream (socket or TLS) seen as a duplex pipe; completing both sides disposes the stream.</summary>
 internal sealed class StreamDuplexPipe : IDuplexPipe
 {
-    private const int BufferSize = 64 * 1024;
+    // Buffers of 256 KiB let a long chunk go out and come in with a quarter of the system calls 64 KiB would take
+    // (loopback benchmark: the per-call cost, not the copying, is what separates MSRP from a plain socket copy);
+    // they are pooled and only held while data is in flight.
+    private const int BufferSize = 256 * 1024;
 
     public StreamDuplexPipe(Stream stream)
     {
