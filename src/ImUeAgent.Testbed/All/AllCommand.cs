@@ -6,6 +6,7 @@ using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
 using ImUeAgent.Testbed.Core;
+using ImUeAgent.Testbed.Im;
 using ImUeAgent.Testbed.Modem;
 using Microsoft.Extensions.Logging;
 
@@ -23,8 +24,11 @@ internal static class AllCommand
           modem pty /dev/pts/N | modem link PATH | modem tcp ADDR:PORT | modem control ADDRESS
           ready
           agent-config {…}      the agent.json that points at them (one line; also --agent-config FILE)
-          testbed {…}           what agent.json has no keys for yet: modem port, P-CSCF port, identities
-                                (one line; also --testbed-config FILE)
+          testbed {…}           what agent.json has no keys for yet: modem port, P-CSCF port, identities, and
+                                the IM server ("im": serverUri, conferenceFactoryUri, groups, msrp, xcapRoot,
+                                deferredListUrl of the card's IMPU, pushBody, pushSetup) (one line; also
+                                --testbed-config FILE)
+          im server|factory|group|msrp|xcap …   the IM server, as `imue-testbed core` prints them
         The core's options (--listen, --subscribers, --fault, …) and the card's (--imsi, --k, --opc, --sqn, …) are
         those of `imue-testbed core`. The P-CSCF is reached on --listen's port: +CGCONTRDP carries no port.
 
@@ -35,6 +39,7 @@ internal static class AllCommand
     public static Command Create()
     {
         var options = new CoreOptions();
+        var imOptions = new ImServerOptions();
         var control = new Option<string?>("--control") { Description = "The core's control socket: ADDR:PORT, unix:PATH or /PATH.", HelpName = "ADDRESS" };
         var events = new Option<string?>("--events") { Description = "Append the core's and the modem's event logs to FILE instead of stderr.", HelpName = "FILE" };
         var modemTcp = new Option<string?>("--modem-tcp") { Description = "The modem on TCP ADDRESS:PORT instead of a pty.", HelpName = "ADDR:PORT" };
@@ -50,6 +55,7 @@ internal static class AllCommand
             control, events, modemTcp, modemLink, modemControl, modemTranscript, modemQuirks, agentConfig, testbedConfig, stateDirectory,
         };
         options.AddTo(command);
+        imOptions.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
         {
             int Fail(string message)
@@ -61,6 +67,11 @@ internal static class AllCommand
             if (!options.TryRead(parse, card: null, out var setup, out var card, out var error))
             {
                 return Fail(error!);
+            }
+
+            if (!imOptions.TryRead(parse, out var imSettings, out var imError))
+            {
+                return Fail(imError!);
             }
 
             EndPoint? coreControl = null, modemControlEndPoint = null;
@@ -87,14 +98,20 @@ internal static class AllCommand
             }
 
             var wiring = new Wiring(setup!, card!, quirks, modemEndPoint, parse.GetValue(modemLink), coreControl, modemControlEndPoint,
-                parse.GetValue(events), parse.GetValue(modemTranscript), parse.GetValue(agentConfig), parse.GetValue(testbedConfig), parse.GetValue(stateDirectory));
+                parse.GetValue(events), parse.GetValue(modemTranscript), parse.GetValue(agentConfig), parse.GetValue(testbedConfig), parse.GetValue(stateDirectory))
+            {
+                Im = imSettings,
+            };
             return await RunAsync(wiring, cancellationToken).ConfigureAwait(false);
         });
         return command;
     }
 
     private sealed record Wiring(CoreSetup Setup, CardSettings Card, ModemQuirks Quirks, IPEndPoint? ModemTcp, string? ModemLink, EndPoint? CoreControl,
-        EndPoint? ModemControl, string? EventsPath, string? TranscriptPath, string? AgentConfigPath, string? TestbedConfigPath, string? StateDirectory);
+        EndPoint? ModemControl, string? EventsPath, string? TranscriptPath, string? AgentConfigPath, string? TestbedConfigPath, string? StateDirectory)
+    {
+        public ImServerSettings? Im { get; init; }
+    }
 
     private static async Task<int> RunAsync(Wiring wiring, CancellationToken cancellationToken)
     {
@@ -118,7 +135,7 @@ internal static class AllCommand
         var modemLines = new List<string>();
         try
         {
-            await using var core = await RunningCore.StartAsync(wiring.Setup, logger, time, wiring.CoreControl, announce, stop.Token).ConfigureAwait(false);
+            await using var core = await RunningCore.StartAsync(wiring.Setup, logger, time, wiring.CoreControl, announce, stop.Token, wiring.Im).ConfigureAwait(false);
             var pcscf = (core.Core.UdpEndPoint ?? core.Core.TcpEndPoint)!;
 
             // The IMS PDN hands out the core's address as P-CSCF (TS 24.008 PCO; +CGCONTRDP field 8).
@@ -317,9 +334,51 @@ internal static class AllCommand
         json.WriteEndArray();
         json.WriteString("domain", wiring.Card.EffectiveDomain);
         json.WriteEndObject();
+        if (core.Im is { } im)
+        {
+            WriteIm(json, im, wiring.Card.EffectiveImpus);
+        }
+
         json.WriteEndObject();
         json.WriteEndObject();
     });
+
+    /// <summary>The IM server block: what a client needs to reach it (factory URI, groups) and what tests drive.</summary>
+    private static void WriteIm(Utf8JsonWriter json, ImServer im, IReadOnlyList<string> impus)
+    {
+        json.WriteStartObject("im");
+        json.WriteString("serverUri", im.ServerUri);
+        json.WriteString("conferenceFactoryUri", im.FactoryUri);
+        json.WriteStartObject("groups");
+        foreach (var (group, members) in im.Settings.Groups)
+        {
+            json.WriteStartArray(group);
+            foreach (var member in members)
+            {
+                json.WriteStringValue(member);
+            }
+
+            json.WriteEndArray();
+        }
+
+        json.WriteEndObject();
+        json.WriteString("msrp", im.MsrpEndPoint.ToString());
+        if (im.XcapRoot is { } xcap)
+        {
+            json.WriteString("xcapRoot", xcap);
+            if (impus.Count > 0)
+            {
+                json.WriteString("deferredListUrl", im.DeferredListUrl(impus[0]));
+            }
+        }
+
+        json.WriteString("pushBody", im.Settings.PushBody.ToString().ToLowerInvariant());
+        json.WriteString("pushSetup", ImUeAgent.Msrp.Sdp.MsrpSdp.SetupToken(im.Settings.PushSetup));
+        json.WriteBoolean("pushDuplicate", im.Settings.DuplicatePush);
+        json.WriteBoolean("pushMalformedPart", im.Settings.MalformedPart);
+        json.WriteBoolean("offlineDeliveryDefault", im.Settings.OfflineDeliveryDefault);
+        json.WriteEndObject();
+    }
 
     private static string Json(bool indented, Action<Utf8JsonWriter> write)
     {

@@ -2,6 +2,7 @@
 using System.CommandLine;
 using System.Net;
 using System.Runtime.InteropServices;
+using ImUeAgent.Testbed.Im;
 using ImUeAgent.Testbed.Modem;
 using Microsoft.Extensions.Logging;
 
@@ -18,10 +19,22 @@ internal static class CoreCommand
           sip udp ADDR:PORT     the P-CSCF's UDP socket
           sip tcp ADDR:PORT     the P-CSCF's TCP listener (same port)
           control ADDRESS       with --control
+          im server URI         the IM server's own URI (From of its deferred pushes), unless --no-im-server
+          im factory URI        its conference-factory URI (URI-list MESSAGE, 8.3.2.1 7a)
+          im group URI N        a pre-defined group and its member count (--im-group)
+          im msrp ADDR:PORT     its MSRP listener (large-message storage, deferred pushes)
+          im xcap URL           the XCAP root of the deferred-message metadata (12.1.2), unless --im-xcap off
           ready                 everything above is up
         Every SIP message in and out goes to --log FILE (or stderr) as one JSON object per line: time, direction
         (in|out|drop), transport, remote, startLine, headers ([name, value] pairs in order), bodyLength.
         K, OPc, CK, IK and RES are never written anywhere.
+
+        The IM server (OMA SIMPLE IM, an application server behind the S-CSCF) relays MESSAGE/INVITE to registered
+        users adding '+g.oma.sip-im' to Accept-Contact only when absent, stores messages for users who are not
+        registered (202 for a MESSAGE; a large-message INVITE is answered by the server's MSRP endpoint) and pushes
+        them over MSRP when the user registers (Appendix D.2), explodes URI-list MESSAGEs sent to the factory URI and
+        MESSAGEs to pre-defined groups, takes PUBLISH Event: poc-settings, and serves
+        GET XCAP-ROOT/org.openmobilealliance.deferred-list/users/IMPU/deferred-list.
 
         Control commands (one per line, answered "OK …" or "ERROR …"; --fault takes the same at start):
           drop next [METHOD] | 503 [retry-after S] | 423 [min-expires S] | 403 |
@@ -40,15 +53,23 @@ internal static class CoreCommand
     public static Command Create()
     {
         var options = new CoreOptions();
+        var imOptions = new ImServerOptions();
         var control = new Option<string?>("--control") { Description = "Control socket: ADDR:PORT, unix:PATH or /PATH.", HelpName = "ADDRESS" };
         var events = new Option<string?>("--events") { Description = "Append the core's event log to FILE instead of stderr.", HelpName = "FILE" };
         var command = new Command("core", Description) { control, events };
         options.AddTo(command);
+        imOptions.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
         {
             if (!options.TryRead(parse, card: null, out var setup, out var error))
             {
                 Console.Error.WriteLine($"imue-testbed core: {error}");
+                return 2;
+            }
+
+            if (!imOptions.TryRead(parse, out var imSettings, out var imError))
+            {
+                Console.Error.WriteLine($"imue-testbed core: {imError}");
                 return 2;
             }
 
@@ -77,7 +98,7 @@ internal static class CoreCommand
             var announce = Announcer(Console.Out);
             try
             {
-                await using var running = await RunningCore.StartAsync(setup!, logger, time, controlEndPoint, announce, stop.Token).ConfigureAwait(false);
+                await using var running = await RunningCore.StartAsync(setup!, logger, time, controlEndPoint, announce, stop.Token, imSettings).ConfigureAwait(false);
                 announce("ready");
                 await Task.Delay(Timeout.Infinite, stop.Token).ConfigureAwait(false);
                 return 0;
@@ -122,9 +143,10 @@ internal sealed class RunningCore : IAsyncDisposable
     private readonly Task? _controlRun;
     private readonly CancellationTokenSource _stop;
 
-    private RunningCore(ImsCore core, SipMessageLog log, ControlServer? control, Task? controlRun, CancellationTokenSource stop)
+    private RunningCore(ImsCore core, ImServer? im, SipMessageLog log, ControlServer? control, Task? controlRun, CancellationTokenSource stop)
     {
         Core = core;
+        Im = im;
         _log = log;
         _control = control;
         _controlRun = controlRun;
@@ -133,18 +155,23 @@ internal sealed class RunningCore : IAsyncDisposable
 
     public ImsCore Core { get; }
 
+    /// <summary>The IM server behind the S-CSCF, unless disabled.</summary>
+    public ImServer? Im { get; }
+
     public string? ControlAnnouncement => _control?.Announcement;
 
     public static async Task<RunningCore> StartAsync(CoreSetup setup, ILogger logger, TimeProvider time, EndPoint? controlEndPoint,
-        Action<string> announce, CancellationToken cancellationToken)
+        Action<string> announce, CancellationToken cancellationToken, ImServerSettings? imSettings = null)
     {
         var log = setup.LogPath is null ? new SipMessageLog(Console.Error, time, ownsWriter: false) : SipMessageLog.ToFile(setup.LogPath, time);
         ImsCore? core = null;
+        ImServer? im = null;
         var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         try
         {
             var hss = new Hss(setup.Subscribers, setup.IndBits);
-            core = ImsCore.Start(setup.Settings, hss, log, logger, time, setup.Udp, setup.Tcp);
+            im = imSettings is null ? null : ImServer.Start(imSettings, setup.Settings.Domain, logger, time);
+            core = ImsCore.Start(setup.Settings, hss, log, logger, time, setup.Udp, setup.Tcp, im is null ? null : [im]);
             foreach (var fault in setup.Faults)
             {
                 var answer = await core.ControlAsync(fault, cancellationToken).ConfigureAwait(false);
@@ -161,6 +188,22 @@ internal sealed class RunningCore : IAsyncDisposable
                 announce($"sip tcp {tcp}");
             }
 
+            if (im is not null)
+            {
+                announce($"im server {im.ServerUri}");
+                announce($"im factory {im.FactoryUri}");
+                foreach (var (group, members) in im.Settings.Groups)
+                {
+                    announce($"im group {group} {members.Count}");
+                }
+
+                announce($"im msrp {im.MsrpEndPoint}");
+                if (im.XcapRoot is { } xcap)
+                {
+                    announce($"im xcap {xcap}");
+                }
+            }
+
             ControlServer? control = null;
             Task? controlRun = null;
             if (controlEndPoint is not null)
@@ -170,13 +213,18 @@ internal sealed class RunningCore : IAsyncDisposable
                 controlRun = control.RunAsync(stop.Token);
             }
 
-            return new RunningCore(core, log, control, controlRun, stop);
+            return new RunningCore(core, im, log, control, controlRun, stop);
         }
         catch
         {
             if (core is not null)
             {
                 await core.DisposeAsync().ConfigureAwait(false);
+            }
+
+            if (im is not null)
+            {
+                await im.DisposeAsync().ConfigureAwait(false);
             }
 
             log.Dispose();
@@ -195,6 +243,11 @@ internal sealed class RunningCore : IAsyncDisposable
         }
 
         await Core.DisposeAsync().ConfigureAwait(false);
+        if (Im is not null)
+        {
+            await Im.DisposeAsync().ConfigureAwait(false);
+        }
+
         _log.Dispose();
         _stop.Dispose();
     }

@@ -50,7 +50,7 @@ internal sealed partial class ImsCore
                 return;
             }
 
-            assertedIdentity = preferred is not null && _hss.FindByImpu(preferred) == originator ? preferred.ToString() : originator.Impus[0];
+            assertedIdentity = AssertedIdentityFor(request, originator);
             if (await OfferAsync(new ApplicationServerRequest(request, flow, ServedDirection.Originating, originator, true), cancellationToken).ConfigureAwait(false))
             {
                 return;
@@ -59,6 +59,7 @@ internal sealed partial class ImsCore
 
         SipUri target = request.RequestUri;
         SipFlow outFlow;
+        ApplicationServerRequest? terminating = null;
         if (remainingRoutes.Count > 0)
         {
             // §16.12 loose routing: the Request-URI stays, the next hop is the first Route.
@@ -77,8 +78,8 @@ internal sealed partial class ImsCore
         {
             var registration = _registrations.GetValueOrDefault(callee.Impi);
             var registered = registration is { Bindings.Count: > 0 };
-            if (initial && await OfferAsync(new ApplicationServerRequest(request, flow, ServedDirection.Terminating, callee, registered), cancellationToken)
-                .ConfigureAwait(false))
+            terminating = new ApplicationServerRequest(request, flow, ServedDirection.Terminating, callee, registered);
+            if (initial && await OfferAsync(terminating, cancellationToken).ConfigureAwait(false))
             {
                 return;
             }
@@ -94,6 +95,13 @@ internal sealed partial class ImsCore
             target = binding.Uri;
             outFlow = FlowTowards(binding.Uri, binding.Flow);
         }
+        else if (request.RequestUri.User is not null && IsOwnUri(request.RequestUri)
+            && await OfferAsync(new ApplicationServerRequest(request, flow, ServedDirection.Terminating, null, false), cancellationToken).ConfigureAwait(false))
+        {
+            // A URI an application server handed out as its Contact (TS 24.229 §5.7.3: the AS as a UA): the in-dialog
+            // requests (ACK, BYE) of the dialogs it holds reach it here (ServedUser null).
+            return;
+        }
         else if (!IsOwnDomain(request.RequestUri) && TryDirectFlow(request.RequestUri, flow.Transport, out outFlow))
         {
             // A URI with an IP address that is no registered contact: sent as addressed.
@@ -105,6 +113,18 @@ internal sealed partial class ImsCore
         }
 
         var forwarded = BuildForwardedRequest(request, flow, target, outFlow, remainingRoutes, initial, assertedIdentity);
+        if (initial && terminating is not null)
+        {
+            // TS 24.229 §5.7.4: an application server acting as a proxy may change the request it lets through.
+            foreach (var server in _applicationServers)
+            {
+                if (server is IProxyingApplicationServer proxying)
+                {
+                    forwarded = proxying.RewriteTerminating(terminating, forwarded);
+                }
+            }
+        }
+
         if (!await SendAsync(forwarded, outFlow, cancellationToken).ConfigureAwait(false) && !isAck)
         {
             // RFC 3261 §16.9: a transport error towards the target is a 503 upstream (stateless: sent at once).
@@ -208,6 +228,137 @@ internal sealed partial class ImsCore
         }
     }
 
+    /// <summary>RFC 3325 §9.1 / TS 24.229 §5.2.6.3.1: the P-Preferred-Identity when it is one of the originator's
+    /// identities, else its default public identity.</summary>
+    private string AssertedIdentityFor(SipRequest request, Subscriber originator)
+    {
+        var preferred = FirstOf(request.Headers.PPreferredIdentity)?.Uri;
+        return preferred is not null && _hss.FindByImpu(preferred) == originator ? preferred.ToString() : originator.Impus[0];
+    }
+
+    // ---- IImsCoreUaServices: application servers acting as UAs (TS 24.229 §5.7.3) ----
+
+    public string Domain => _settings.Domain;
+
+    public string? AssertedIdentityOf(SipRequest request)
+    {
+        var preferred = FirstOf(request.Headers.PPreferredIdentity)?.Uri;
+        return _hss.FindByImpu(preferred ?? request.Headers.From!.Uri) is { } originator ? AssertedIdentityFor(request, originator) : null;
+    }
+
+    public Subscriber? FindSubscriber(SipUri impu) => _hss.FindByImpu(impu);
+
+    public async ValueTask<SipResponse> AnswerAsync(SipRequest request, SipFlow flow, int statusCode, string toTag, Action<SipMessageBuilder>? addHeaders = null,
+        CancellationToken cancellationToken = default)
+    {
+        var builder = CreateResponse(request, flow, statusCode, toTag: toTag);
+        addHeaders?.Invoke(builder);
+        var response = builder.BuildResponse();
+        await SendResponseAsync(request, response, flow, cancellationToken).ConfigureAwait(false);
+        return response;
+    }
+
+    public SipUri ApplicationServerUri(string user, SipTransportKind transport) => LocalUri(transport, user);
+
+    public Task<ApplicationServerOutcome> SendRequestAsync(ApplicationServerOutbound outbound, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(outbound);
+        var done = new TaskCompletionSource<ApplicationServerOutcome>(TaskCreationOptions.RunContinuationsAsynchronously);
+        // The core's state belongs to its event loop: the request is built and sent there.
+        if (!_events.Writer.TryWrite(new TimerEvent(token => StartApplicationServerRequestAsync(outbound, done, token))))
+        {
+            done.TrySetResult(new ApplicationServerOutcome(null, null, ApplicationServerFailure.CoreStopped));
+        }
+
+        return done.Task.WaitAsync(cancellationToken);
+    }
+
+    private async ValueTask StartApplicationServerRequestAsync(ApplicationServerOutbound outbound, TaskCompletionSource<ApplicationServerOutcome> done,
+        CancellationToken cancellationToken)
+    {
+        SipUri requestUri;
+        SipFlow flow;
+        if (outbound.ToRegisteredContact)
+        {
+            // TS 24.229 §5.4.3.3: retarget to the most recent registered contact of the public identity.
+            if (_hss.FindByImpu(outbound.Target) is not { } subscriber || !_registrations.TryGetValue(subscriber.Impi, out var registration)
+                || registration.Bindings.Count == 0)
+            {
+                done.TrySetResult(new ApplicationServerOutcome(null, null, ApplicationServerFailure.NotRegistered));
+                return;
+            }
+
+            var binding = registration.Bindings.MaxBy(b => b.Order)!;
+            requestUri = binding.Uri;
+            flow = FlowTowards(binding.Uri, binding.Flow);
+        }
+        else if (FindBindingByContact(outbound.Target) is { } contact)
+        {
+            requestUri = outbound.Target;
+            flow = FlowTowards(outbound.Target, contact.Flow);
+        }
+        else if (TryDirectFlow(outbound.Target, SipTransportKind.Udp, out flow))
+        {
+            requestUri = outbound.Target;
+        }
+        else
+        {
+            done.TrySetResult(new ApplicationServerOutcome(null, null, ApplicationServerFailure.NoRoute));
+            return;
+        }
+
+        var (host, port) = LocalAddress(flow.Transport);
+        var builder = SipMessageBuilder.Request(outbound.Method, requestUri)
+            .Via(new ViaValue(flow.TransportToken, host, port, outbound.Branch ?? LocalBranchPrefix + NewToken(8), rport: true))
+            .MaxForwards();
+        outbound.AddHeaders(builder, flow.Transport);
+        if (outbound.ContentType is { } contentType)
+        {
+            builder.Body(contentType, outbound.Body);
+        }
+
+        var request = builder.BuildRequest();
+        if (request.Method == SipMethod.Ack)
+        {
+            // RFC 3261 §17.1.1.3 / §13.2.2.4: an ACK has no transaction and no response.
+            var sent = await _transport.SendAsync(request, flow, cancellationToken).ConfigureAwait(false);
+            done.TrySetResult(new ApplicationServerOutcome(request, null, sent ? ApplicationServerFailure.None : ApplicationServerFailure.TransportError));
+            return;
+        }
+
+        await StartClientTransactionAsync(request, flow, async (response, token) =>
+        {
+            if (response is null)
+            {
+                done.TrySetResult(new ApplicationServerOutcome(request, null, ApplicationServerFailure.Timeout));
+                return;
+            }
+
+            if (request.Method == SipMethod.Invite && response.StatusCode >= 300)
+            {
+                // RFC 3261 §17.1.1.3: the INVITE client transaction acknowledges a non-2xx final response itself.
+                await _transport.SendAsync(NonSuccessAck(request, response), flow, token).ConfigureAwait(false);
+            }
+
+            done.TrySetResult(new ApplicationServerOutcome(request, response, ApplicationServerFailure.None));
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>RFC 3261 §17.1.1.3: same Request-URI, top Via, From, Call-ID and CSeq number as the INVITE, To of the
+    /// response, Route copied.</summary>
+    private static SipRequest NonSuccessAck(SipRequest invite, SipResponse response)
+    {
+        var builder = SipMessageBuilder.Request(SipMethod.Ack, invite.RequestUri);
+        builder.AddRaw(invite.Headers.GetAll(SipHeaderId.Via).First());
+        builder.CopyAll(invite, SipHeaderId.Route);
+        builder.MaxForwards();
+        builder.CopyAll(invite, SipHeaderId.From);
+        builder.CopyAll(response, SipHeaderId.To);
+        builder.CopyAll(invite, SipHeaderId.CallId);
+        builder.CSeq(invite.Headers.CSeq!.Number, SipMethod.Ack);
+        return builder.BuildRequest();
+    }
+
     private async ValueTask<bool> OfferAsync(ApplicationServerRequest request, CancellationToken cancellationToken)
     {
         foreach (var server in _applicationServers)
@@ -273,4 +424,72 @@ internal sealed partial class ImsCore
         SHA256.HashData(Encoding.UTF8.GetBytes(via.Branch + "|" + via.SentBy.ToLowerInvariant() + "|" + method), hash);
         return ProxyBranchPrefix + Convert.ToHexStringLower(hash[..12]);
     }
+}
+
+/// <summary>What an application server gets besides <see cref="IImsCoreServices"/> when it acts as a UA or stays on
+/// the path of requests (TS 24.229 §5.7.3, §5.7.4): its own URIs, the originator's asserted identity, and a way to
+/// send requests towards registered users and receive their final responses. Safe to call from any thread.</summary>
+internal interface IImsCoreUaServices : IImsCoreServices
+{
+    /// <summary>The home domain.</summary>
+    string Domain { get; }
+
+    /// <summary>The P-Asserted-Identity the core gives an initial request from one of its registered UEs.</summary>
+    string? AssertedIdentityOf(SipRequest request);
+
+    Subscriber? FindSubscriber(SipUri impu);
+
+    /// <summary>As <see cref="IImsCoreServices.RespondAsync"/> with a given To tag (the AS's side of a dialog it
+    /// answers), returning the response sent. Call it on the event loop (from TryHandleAsync).</summary>
+    ValueTask<SipResponse> AnswerAsync(SipRequest request, SipFlow flow, int statusCode, string toTag, Action<SipMessageBuilder>? addHeaders = null,
+        CancellationToken cancellationToken = default);
+
+    /// <summary>A URI on the core's socket whose requests are offered to the application servers (Contact of an AS
+    /// dialog): <c>sip:USER@core-address:port</c>.</summary>
+    SipUri ApplicationServerUri(string user, SipTransportKind transport);
+
+    /// <summary>Sends a request and completes with its final response (an INVITE's non-2xx is acknowledged by the
+    /// core; the 2xx is the caller's to ACK, RFC 3261 §13.2.2.4). An ACK completes once sent.</summary>
+    Task<ApplicationServerOutcome> SendRequestAsync(ApplicationServerOutbound outbound, CancellationToken cancellationToken = default);
+}
+
+/// <summary>A request an application server originates. <paramref name="Target"/> is a public identity (sent to its
+/// most recent registered contact) when <paramref name="ToRegisteredContact"/>, else a remote target (a Contact).
+/// <paramref name="AddHeaders"/> writes everything after Via and Max-Forwards, told the transport chosen.</summary>
+internal sealed record ApplicationServerOutbound(string Method, SipUri Target, bool ToRegisteredContact, Action<SipMessageBuilder, SipTransportKind> AddHeaders)
+{
+    public MediaType? ContentType { get; init; }
+
+    public ReadOnlyMemory<byte> Body { get; init; }
+
+    /// <summary>A fixed branch (null: a fresh one).</summary>
+    public string? Branch { get; init; }
+}
+
+internal enum ApplicationServerFailure
+{
+    None,
+    NotRegistered,
+    NoRoute,
+    Timeout,
+    TransportError,
+    CoreStopped,
+}
+
+/// <summary>The request as sent and its final response (null on <paramref name="Failure"/> or for an ACK).</summary>
+internal sealed record ApplicationServerOutcome(SipRequest? Request, SipResponse? Response, ApplicationServerFailure Failure);
+
+/// <summary>Hooks for an application server that stays in the network's view beyond single requests: it is told of
+/// new registrations (TS 24.229 §5.4.1.7 third-party registration) and may rewrite terminating requests the core
+/// relays (§5.7.4, AS acting as a proxy).</summary>
+internal interface IProxyingApplicationServer : IApplicationServer
+{
+    /// <summary>Called once when the core starts.</summary>
+    void Attach(IImsCoreUaServices core);
+
+    /// <summary>A contact of <paramref name="subscriber"/> was newly registered (on the event loop: keep it short).</summary>
+    void OnRegistered(Subscriber subscriber);
+
+    /// <summary>The request as the core is about to deliver it to a registered contact; return it or a changed copy.</summary>
+    SipRequest RewriteTerminating(ApplicationServerRequest request, SipRequest forwarded);
 }

@@ -364,6 +364,15 @@ internal sealed partial class ImsCore
         {
             await NotifyRegistrationChangeAsync(registration, changes, terminationReason: "noresource", cancellationToken).ConfigureAwait(false);
         }
+
+        if (changes.Any(c => c.Event == "registered"))
+        {
+            // TS 24.229 §5.4.1.7: application servers hear of the registration (the IM server pushes deferred messages).
+            foreach (var server in _applicationServers)
+            {
+                (server as IProxyingApplicationServer)?.OnRegistered(subscriber);
+            }
+        }
     }
 
     private static string WithExpires(ContactValue contact, uint remaining)

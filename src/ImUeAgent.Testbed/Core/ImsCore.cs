@@ -16,7 +16,7 @@ namespace ImUeAgent.Testbed.Core;
 /// (RFC 3261 §17.2); requests between UEs are relayed statelessly (§16.11) with a branch derived from the incoming
 /// one, so CANCEL and the ACK of a non-2xx reach the same downstream transaction.
 /// </summary>
-internal sealed partial class ImsCore : IImsCoreServices, IAsyncDisposable
+internal sealed partial class ImsCore : IImsCoreUaServices, IAsyncDisposable
 {
     private const string LocalBranchPrefix = "z9hG4bK-tbl-";
     private const string ProxyBranchPrefix = "z9hG4bK-tbp-";
@@ -68,6 +68,11 @@ internal sealed partial class ImsCore : IImsCoreServices, IAsyncDisposable
         core._transport = SipTransport.Bind(udp, tcp, log, logger, core.DeliverAsync);
         var bound = (udp ?? tcp)!.Address;
         core._advertised = bound.Equals(IPAddress.Any) ? IPAddress.Loopback : bound.Equals(IPAddress.IPv6Any) ? IPAddress.IPv6Loopback : bound;
+        foreach (var server in core._applicationServers)
+        {
+            (server as IProxyingApplicationServer)?.Attach(core);
+        }
+
         core._loop = Task.Run(() => core.RunLoopAsync(core._stop.Token));
         core._transport.Start();
         return core;
