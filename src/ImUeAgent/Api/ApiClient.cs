@@ -43,7 +43,11 @@ internal sealed class ApiClient : IAsyncDisposable
     }
 
     /// <summary>Sends a call; with <paramref name="more"/> the replies keep coming until one has no "continues".</summary>
-    public async Task SendAsync(string method, bool more, CancellationToken cancellationToken)
+    public Task SendAsync(string method, bool more, CancellationToken cancellationToken) =>
+        SendAsync(method, null, more, cancellationToken);
+
+    /// <summary>Sends a call with parameters written by <paramref name="parameters"/> into the "parameters" object.</summary>
+    public async Task SendAsync(string method, Action<Utf8JsonWriter>? parameters, bool more, CancellationToken cancellationToken)
     {
         var buffer = new ArrayBufferWriter<byte>();
         using (var writer = new Utf8JsonWriter(buffer))
@@ -51,6 +55,7 @@ internal sealed class ApiClient : IAsyncDisposable
             writer.WriteStartObject();
             writer.WriteString("method", method);
             writer.WriteStartObject("parameters");
+            parameters?.Invoke(writer);
             writer.WriteEndObject();
             if (more)
             {
@@ -96,6 +101,12 @@ internal sealed class ApiClient : IAsyncDisposable
         await _input.CompleteAsync().ConfigureAwait(false);
         await _stream.DisposeAsync().ConfigureAwait(false);
     }
+}
+
+/// <summary>The daemon answered with an error reply: its name and parameters.</summary>
+internal sealed class ApiErrorException(string error, string parameters) : Exception($"the daemon answered {error}: {parameters}")
+{
+    public string Error { get; } = error;
 }
 
 /// <summary>The daemon cannot be reached; the message says why.</summary>

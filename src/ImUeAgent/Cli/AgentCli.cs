@@ -79,6 +79,9 @@ internal static class AgentCli
         root.Subcommands.Add(AtConsoleCommand.Create(output, error));
         root.Subcommands.Add(ModemCommands.CreateAka(output, error));
         root.Subcommands.Add(MilenageCommand.Create(output));
+        root.Subcommands.Add(MessagingCommands.CreateSend(output, error));
+        root.Subcommands.Add(MessagingCommands.CreateInbox(output, error));
+        root.Subcommands.Add(MessagingCommands.CreateChat(Console.In, output, error));
         return root;
     }
 

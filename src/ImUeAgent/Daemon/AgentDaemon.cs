@@ -96,10 +96,19 @@ internal static class AgentDaemon
         builder.Services.AddSingleton(sp => new ImsHost(config, account, sp.GetRequiredService<ModemHost>(), sp.GetRequiredService<AgentState>(),
             sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILoggerFactory>()));
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ImsHost>());
+        builder.Services.AddSingleton(sp => new Messaging.MessagingHost(config, sp.GetRequiredService<AgentState>(),
+            sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILoggerFactory>()));
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<Messaging.MessagingHost>());
         builder.Services.AddSingleton(new ApiServerSettings(config.Api.SocketPath));
         builder.Services.AddSingleton<IApiMethod, GetInfoMethod>();
         builder.Services.AddSingleton<IApiMethod, GetStatusMethod>();
         builder.Services.AddSingleton<IApiMethod, WatchStatusMethod>();
+        builder.Services.AddSingleton<IApiMethod, SendMessageMethod>();
+        builder.Services.AddSingleton<IApiMethod, ListInboxMethod>();
+        builder.Services.AddSingleton<IApiMethod, WatchInboxMethod>();
+        builder.Services.AddSingleton<IApiMethod, AckInboxMethod>();
+        builder.Services.AddSingleton<IApiMethod, GetOutgoingMethod>();
+        builder.Services.AddSingleton<IApiMethod, WatchDeliveryMethod>();
         builder.Services.AddHostedService<ApiServer>();
         return builder.Build();
     }

@@ -1,0 +1,512 @@
+// SPDX-License-Identifier: MIT
+using System.Text;
+using System.Text.Json;
+using ImUeAgent.Im.Store;
+using ImUeAgent.Messaging;
+using ImUeAgent.Sip.Message;
+
+namespace ImUeAgent.Api;
+
+/// <summary>A call's parameters were wrong: which one and why (varlink InvalidParameter).</summary>
+internal sealed class ApiParameterException(string parameter, string problem) : Exception($"{parameter}: {problem}")
+{
+    public string Parameter { get; } = parameter;
+
+    public string Problem { get; } = problem;
+}
+
+/// <summary>Messaging methods share the store check and the parameter error reply.</summary>
+internal abstract class MessagingMethod(MessagingHost messaging) : IApiMethod
+{
+    /// <summary>org.imue.Agent.MessagingUnavailable: the store could not be opened.</summary>
+    public const string UnavailableError = Varlink.Interface + ".MessagingUnavailable";
+
+    public abstract string Name { get; }
+
+    protected MessagingHost Messaging => messaging;
+
+    public async Task InvokeAsync(ApiCall call, ApiReplyWriter reply, CancellationToken cancellationToken)
+    {
+        if (messaging.Store is not { } store)
+        {
+            await reply.ErrorAsync(UnavailableError, w => w.WriteString("reason", messaging.Unavailable), cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        try
+        {
+            await InvokeAsync(store, call, reply, cancellationToken).ConfigureAwait(false);
+        }
+        catch (ApiParameterException ex)
+        {
+            await reply.ErrorAsync(Varlink.Errors.InvalidParameter, w =>
+            {
+                w.WriteString("parameter", ex.Parameter);
+                w.WriteString("reason", ex.Problem);
+            }, cancellationToken).ConfigureAwait(false);
+        }
+        catch (MessageStoreException ex)
+        {
+            await reply.ErrorAsync(UnavailableError, w => w.WriteString("reason", ex.Message), cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    protected abstract Task InvokeAsync(MessageStore store, ApiCall call, ApiReplyWriter reply, CancellationToken cancellationToken);
+
+    protected static long Long(ApiCall call, string name, long fallback, long min, long max)
+    {
+        if (!call.Parameters.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null)
+        {
+            return fallback;
+        }
+
+        if (value.ValueKind != JsonValueKind.Number || !value.TryGetInt64(out var n) || n < min || n > max)
+        {
+            throw new ApiParameterException(name, $"must be a whole number from {min} to {max}");
+        }
+
+        return n;
+    }
+
+    protected static string? Text(ApiCall call, string name, int maxLength)
+    {
+        if (!call.Parameters.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null)
+        {
+            return null;
+        }
+
+        if (value.ValueKind != JsonValueKind.String || value.GetString()!.Length > maxLength)
+        {
+            throw new ApiParameterException(name, $"must be a string of at most {maxLength} characters");
+        }
+
+        return value.GetString();
+    }
+
+    protected static List<string> Strings(ApiCall call, string name, int maxCount, int maxLength)
+    {
+        if (!call.Parameters.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null)
+        {
+            return [];
+        }
+
+        if (value.ValueKind == JsonValueKind.String)
+        {
+            return [value.GetString()!];
+        }
+
+        if (value.ValueKind != JsonValueKind.Array || value.GetArrayLength() > maxCount)
+        {
+            throw new ApiParameterException(name, $"must be a string or an array of at most {maxCount} strings");
+        }
+
+        var list = new List<string>();
+        foreach (var item in value.EnumerateArray())
+        {
+            if (item.ValueKind != JsonValueKind.String || item.GetString()!.Length is 0 || item.GetString()!.Length > maxLength)
+            {
+                throw new ApiParameterException(name, $"must hold non-empty strings of at most {maxLength} characters");
+            }
+
+            list.Add(item.GetString()!);
+        }
+
+        return list;
+    }
+}
+
+/// <summary>
+/// org.imue.Agent.SendMessage {to, text | body+contentType, featureTags?, applicationRef?, imdn?, mode?}: commits the
+/// message to the outbox (so it survives a crash and is sent once registered) and only then answers with its id
+/// and Message-ID. The same applicationRef again returns the stored message instead of a second one.
+/// </summary>
+internal sealed class SendMessageMethod(MessagingHost messaging) : MessagingMethod(messaging)
+{
+    public override string Name => Varlink.Interface + ".SendMessage";
+
+    protected override async Task InvokeAsync(MessageStore store, ApiCall call, ApiReplyWriter reply, CancellationToken cancellationToken)
+    {
+        var to = Strings(call, "to", 256, 512);
+        if (to.Count == 0)
+        {
+            throw new ApiParameterException("to", "at least one recipient URI is required");
+        }
+
+        foreach (var uri in to)
+        {
+            if (!SipUri.TryParse(uri, out var parsed) || parsed.Scheme == SipUriScheme.Other)
+            {
+                throw new ApiParameterException("to", $"'{uri}' is not a sip:, sips: or tel: URI");
+            }
+        }
+
+        var text = Text(call, "text", Varlink.MaxMessageBytes);
+        var base64 = Text(call, "body", Varlink.MaxMessageBytes);
+        var contentType = Text(call, "contentType", 200);
+        byte[] body;
+        if (text is not null == base64 is not null)
+        {
+            throw new ApiParameterException("text", "give exactly one of text and body (base64)");
+        }
+
+        if (text is not null)
+        {
+            body = Encoding.UTF8.GetBytes(text);
+            contentType ??= "text/plain;charset=UTF-8";
+        }
+        else
+        {
+            try
+            {
+                body = Convert.FromBase64String(base64!);
+            }
+            catch (FormatException)
+            {
+                throw new ApiParameterException("body", "is not base64");
+            }
+
+            contentType ??= "application/octet-stream";
+        }
+
+        if (contentType.Length == 0 || !contentType.Contains('/', StringComparison.Ordinal) || contentType.Any(c => c < ' ' || c > '~'))
+        {
+            throw new ApiParameterException("contentType", "must be a MIME type such as text/plain");
+        }
+
+        var imdn = ImdnDispositions.None;
+        foreach (var word in Strings(call, "imdn", 4, 20))
+        {
+            imdn |= word switch
+            {
+                "delivery" => ImdnDispositions.PositiveDelivery | ImdnDispositions.NegativeDelivery,
+                "positive-delivery" => ImdnDispositions.PositiveDelivery,
+                "negative-delivery" => ImdnDispositions.NegativeDelivery,
+                "display" => ImdnDispositions.Display,
+                _ => throw new ApiParameterException("imdn", $"'{word}' is not delivery, positive-delivery, negative-delivery or display"),
+            };
+        }
+
+        var mode = Text(call, "mode", 10) switch
+        {
+            null or "auto" => DeliveryModeHint.Auto,
+            "pager" => DeliveryModeHint.Pager,
+            "large" => DeliveryModeHint.LargeMessage,
+            var other => throw new ApiParameterException("mode", $"'{other}' is not auto, pager or large"),
+        };
+
+        OutboxEnqueueResult result;
+        try
+        {
+            result = await store.EnqueueAsync(new NewOutboxMessage
+            {
+                Recipients = to,
+                ContentType = contentType,
+                Body = body,
+                FeatureTags = Strings(call, "featureTags", 16, 512),
+                ApplicationRef = Text(call, "applicationRef", 200),
+                ImdnRequested = imdn,
+                ModeHint = mode,
+            }, cancellationToken).ConfigureAwait(false);
+        }
+        catch (ArgumentException ex)
+        {
+            throw new ApiParameterException("message", ex.Message);
+        }
+
+        Messaging.OutboxChanged.Signal();
+        await reply.ReplyAsync(w =>
+        {
+            w.WriteNumber("id", result.Id);
+            w.WriteString("messageId", result.MessageId);
+            w.WriteBoolean("new", result.IsNew);
+        }, continues: false, cancellationToken).ConfigureAwait(false);
+    }
+}
+
+/// <summary>org.imue.Agent.ListInbox {after?, limit?}: received messages no application has acknowledged yet.</summary>
+internal sealed class ListInboxMethod(MessagingHost messaging) : MessagingMethod(messaging)
+{
+    public override string Name => Varlink.Interface + ".ListInbox";
+
+    protected override async Task InvokeAsync(MessageStore store, ApiCall call, ApiReplyWriter reply, CancellationToken cancellationToken)
+    {
+        var after = Long(call, "after", 0, 0, long.MaxValue);
+        var limit = (int)Long(call, "limit", 100, 1, 100);
+        var messages = await store.ListUndeliveredAsync(after, limit, cancellationToken).ConfigureAwait(false);
+        await reply.ReplyAsync(w =>
+        {
+            w.WriteStartArray("messages");
+            foreach (var m in messages)
+            {
+                MessageJson.WriteInbox(w, m);
+            }
+
+            w.WriteEndArray();
+        }, continues: false, cancellationToken).ConfigureAwait(false);
+    }
+}
+
+/// <summary>
+/// org.imue.Agent.WatchInbox (more) {after?}: every unacknowledged message after the cursor, then each new one as it
+/// is committed, until hang-up. Messages stay in the inbox until AckInbox; a client that reconnects with its last id
+/// loses nothing.
+/// </summary>
+internal sealed class WatchInboxMethod(MessagingHost messaging) : MessagingMethod(messaging)
+{
+    public override string Name => Varlink.Interface + ".WatchInbox";
+
+    protected override async Task InvokeAsync(MessageStore store, ApiCall call, ApiReplyWriter reply, CancellationToken cancellationToken)
+    {
+        if (!call.More)
+        {
+            await reply.ErrorAsync(Varlink.Errors.ExpectedMore, null, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        var cursor = Long(call, "after", 0, 0, long.MaxValue);
+        var seen = -1L;
+        while (true)
+        {
+            var version = Messaging.InboxChanged.Version;
+            if (version == seen)
+            {
+                seen = await Messaging.InboxChanged.WaitPastAsync(seen, cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                seen = version;
+            }
+
+            while (true)
+            {
+                var batch = await store.ListUndeliveredAsync(cursor, 100, cancellationToken).ConfigureAwait(false);
+                foreach (var m in batch)
+                {
+                    await reply.ReplyAsync(w => MessageJson.WriteInboxEntry(w, m), continues: true, cancellationToken).ConfigureAwait(false);
+                    cursor = m.Id;
+                }
+
+                if (batch.Count < 100)
+                {
+                    break;
+                }
+            }
+        }
+    }
+}
+
+/// <summary>org.imue.Agent.AckInbox {id}: the application has the message; it is no longer offered.</summary>
+internal sealed class AckInboxMethod(MessagingHost messaging) : MessagingMethod(messaging)
+{
+    public override string Name => Varlink.Interface + ".AckInbox";
+
+    protected override async Task InvokeAsync(MessageStore store, ApiCall call, ApiReplyWriter reply, CancellationToken cancellationToken)
+    {
+        if (!call.Parameters.TryGetProperty("id", out _))
+        {
+            throw new ApiParameterException("id", "the inbox id to acknowledge is required");
+        }
+
+        var outcome = await store.AcknowledgeAsync(Long(call, "id", 0, 1, long.MaxValue), cancellationToken).ConfigureAwait(false);
+        Messaging.InboxChanged.Signal();
+        await reply.ReplyAsync(w => w.WriteString("outcome", outcome.ToString()), continues: false, cancellationToken).ConfigureAwait(false);
+    }
+}
+
+/// <summary>org.imue.Agent.GetOutgoing {id}: an outgoing message's state.</summary>
+internal sealed class GetOutgoingMethod(MessagingHost messaging) : MessagingMethod(messaging)
+{
+    public override string Name => Varlink.Interface + ".GetOutgoing";
+
+    protected override async Task InvokeAsync(MessageStore store, ApiCall call, ApiReplyWriter reply, CancellationToken cancellationToken)
+    {
+        var message = await store.GetOutboxMessageAsync(Long(call, "id", 0, 1, long.MaxValue), cancellationToken).ConfigureAwait(false)
+            ?? throw new ApiParameterException("id", "no such outgoing message");
+        await reply.ReplyAsync(w => MessageJson.WriteOutbox(w, message), continues: false, cancellationToken).ConfigureAwait(false);
+    }
+}
+
+/// <summary>
+/// org.imue.Agent.WatchDelivery (more) {after?}: the delivery-state stream (queued, sending, sent, failed, and each
+/// recipient's IMDN) from the store's event cursor; reconnecting with the last sequence resumes without gaps.
+/// </summary>
+internal sealed class WatchDeliveryMethod(MessagingHost messaging) : MessagingMethod(messaging)
+{
+    public override string Name => Varlink.Interface + ".WatchDelivery";
+
+    protected override async Task InvokeAsync(MessageStore store, ApiCall call, ApiReplyWriter reply, CancellationToken cancellationToken)
+    {
+        if (!call.More)
+        {
+            await reply.ErrorAsync(Varlink.Errors.ExpectedMore, null, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        var cursor = Long(call, "after", 0, 0, long.MaxValue);
+        var seen = -1L;
+        while (true)
+        {
+            var version = Messaging.OutboxChanged.Version;
+            seen = version == seen
+                ? await Messaging.OutboxChanged.WaitPastAsync(seen, cancellationToken).ConfigureAwait(false)
+                : version;
+            while (true)
+            {
+                var events = await store.ReadOutboxEventsAsync(cursor, 100, cancellationToken).ConfigureAwait(false);
+                foreach (var e in events)
+                {
+                    await reply.ReplyAsync(w => MessageJson.WriteEvent(w, e), continues: true, cancellationToken).ConfigureAwait(false);
+                    cursor = e.Sequence;
+                }
+
+                if (events.Count < 100)
+                {
+                    break;
+                }
+            }
+        }
+    }
+}
+
+/// <summary>Messages as API JSON, written by hand (no reflection): text bodies as text, others as base64.</summary>
+internal static class MessageJson
+{
+    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
+    public static void WriteInboxEntry(Utf8JsonWriter w, InboxMessage m)
+    {
+        w.WritePropertyName("message");
+        WriteInbox(w, m);
+    }
+
+    public static void WriteInbox(Utf8JsonWriter w, InboxMessage m)
+    {
+        w.WriteStartObject();
+        w.WriteNumber("id", m.Id);
+        w.WriteString("source", m.Source.ToString());
+        w.WriteString("from", m.SenderUri);
+        if (m.SenderDisplayName is not null)
+        {
+            w.WriteString("fromName", m.SenderDisplayName);
+        }
+
+        w.WriteStartArray("to");
+        foreach (var r in m.Recipients)
+        {
+            w.WriteStringValue(r);
+        }
+
+        w.WriteEndArray();
+        w.WriteString("receivedAt", m.ReceivedAt);
+        if (m.OriginalDate is { } date)
+        {
+            w.WriteString("date", date);
+        }
+
+        Optional(w, "conversationId", m.ConversationId);
+        Optional(w, "callId", m.CallId);
+        Optional(w, "messageId", m.MessageId);
+        w.WriteString("contentType", m.ContentType);
+        WriteBody(w, m.ContentType, m.Body.Span);
+        if (m.ImdnRequested != ImdnDispositions.None)
+        {
+            w.WriteString("imdnRequested", m.ImdnRequested.ToString());
+        }
+
+        if (m.UnparsedReason is not null)
+        {
+            w.WriteString("unparsed", m.UnparsedReason);
+            if (m.RawPart is { } raw)
+            {
+                w.WriteBase64String("raw", raw.Span);
+            }
+        }
+
+        w.WriteEndObject();
+    }
+
+    public static void WriteOutbox(Utf8JsonWriter w, OutboxMessage m)
+    {
+        w.WritePropertyName("message");
+        w.WriteStartObject();
+        w.WriteNumber("id", m.Id);
+        w.WriteString("messageId", m.MessageId);
+        Optional(w, "applicationRef", m.ApplicationRef);
+        w.WriteStartArray("to");
+        foreach (var r in m.Recipients)
+        {
+            w.WriteStringValue(r);
+        }
+
+        w.WriteEndArray();
+        w.WriteString("state", m.State.ToString());
+        if (m.State == OutboxState.Failed)
+        {
+            w.WriteString("failure", m.FailureReason.ToString());
+        }
+
+        if (m.StatusCode is { } code)
+        {
+            w.WriteNumber("statusCode", code);
+        }
+
+        w.WriteNumber("attempts", m.Attempts);
+        w.WriteString("createdAt", m.CreatedAt);
+        w.WriteString("updatedAt", m.UpdatedAt);
+        w.WriteEndObject();
+    }
+
+    public static void WriteEvent(Utf8JsonWriter w, OutboxEvent e)
+    {
+        w.WritePropertyName("event");
+        w.WriteStartObject();
+        w.WriteNumber("sequence", e.Sequence);
+        w.WriteNumber("id", e.OutboxId);
+        w.WriteString("messageId", e.MessageId);
+        w.WriteString("state", e.State.ToString());
+        Optional(w, "recipient", e.Recipient);
+        if (e.Disposition is { } d)
+        {
+            w.WriteString("disposition", d.ToString());
+        }
+
+        if (e.State == OutboxState.Failed)
+        {
+            w.WriteString("failure", e.FailureReason.ToString());
+        }
+
+        if (e.StatusCode is { } code)
+        {
+            w.WriteNumber("statusCode", code);
+        }
+
+        w.WriteString("at", e.At);
+        w.WriteEndObject();
+    }
+
+    private static void WriteBody(Utf8JsonWriter w, string contentType, ReadOnlySpan<byte> body)
+    {
+        if (contentType.StartsWith("text/", StringComparison.OrdinalIgnoreCase))
+        {
+            try
+            {
+                w.WriteString("text", StrictUtf8.GetString(body));
+                return;
+            }
+            catch (DecoderFallbackException)
+            {
+                // Not UTF-8 after all: give the bytes.
+            }
+        }
+
+        w.WriteBase64String("body", body);
+    }
+
+    private static void Optional(Utf8JsonWriter w, string name, string? value)
+    {
+        if (value is not null)
+        {
+            w.WriteString(name, value);
+        }
+    }
+}
