@@ -33,14 +33,17 @@ public static class MsrpTcpTransport
 {
     /// <summary>
     /// A connector for <see cref="MsrpEndpoint"/>: TCP to the URI's host and port, TLS when the scheme is msrps.
-    /// <paramref name="tls"/> defaults to validating the server certificate for the URI host.
+    /// <paramref name="tls"/> defaults to validating the server certificate for the URI host. <paramref name="configureSocket"/>
+    /// runs before bind (e.g. to tie the socket to the IMS network interface).
     /// </summary>
-    public static MsrpConnector CreateConnector(Func<MsrpUri, SslClientAuthenticationOptions>? tls = null, IPEndPoint? localEndPoint = null) =>
+    public static MsrpConnector CreateConnector(Func<MsrpUri, SslClientAuthenticationOptions>? tls = null, IPEndPoint? localEndPoint = null,
+        Action<Socket>? configureSocket = null) =>
         async (uri, cancellationToken) =>
         {
             var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
             try
             {
+                configureSocket?.Invoke(socket);
                 if (localEndPoint is not null)
                 {
                     socket.Bind(localEndPoint);
@@ -78,7 +81,8 @@ public sealed class MsrpTcpListener : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private Task? _acceptLoop;
 
-    public MsrpTcpListener(MsrpEndpoint endpoint, IPEndPoint localEndPoint, SslServerAuthenticationOptions? tls = null, ILogger? logger = null)
+    public MsrpTcpListener(MsrpEndpoint endpoint, IPEndPoint localEndPoint, SslServerAuthenticationOptions? tls = null, ILogger? logger = null,
+        Action<Socket>? configureSocket = null)
     {
         ArgumentNullException.ThrowIfNull(endpoint);
         ArgumentNullException.ThrowIfNull(localEndPoint);
@@ -86,7 +90,17 @@ public sealed class MsrpTcpListener : IAsyncDisposable
         _tls = tls;
         _logger = logger ?? NullLogger.Instance;
         _socket = new Socket(localEndPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
-        _socket.Bind(localEndPoint);
+        try
+        {
+            configureSocket?.Invoke(_socket);
+            _socket.Bind(localEndPoint);
+        }
+        catch
+        {
+            _socket.Dispose();
+            throw;
+        }
+
         LocalEndPoint = (IPEndPoint)_socket.LocalEndPoint!;
         if (endpoint.Port == 0)
         {

@@ -176,11 +176,11 @@ internal static class AllCommand
 
                 var modemPort = AgentModemPort(ports);
                 var pcscfPort = (core.Core.UdpEndPoint ?? core.Core.TcpEndPoint)!.Port;
-                var agentJson = AgentConfigJson(stateDirectory, modemPort, pcscfPort, indented: false);
+                var agentJson = AgentConfigJson(stateDirectory, modemPort, pcscfPort, indented: false, core.Im?.FactoryUri);
                 var testbedJson = TestbedJson(core, wiring, ports, modemControl?.Announcement, indented: false);
                 if (wiring.AgentConfigPath is not null)
                 {
-                    await File.WriteAllTextAsync(wiring.AgentConfigPath, AgentConfigJson(stateDirectory, modemPort, pcscfPort, indented: true) + "\n", stop.Token).ConfigureAwait(false);
+                    await File.WriteAllTextAsync(wiring.AgentConfigPath, AgentConfigJson(stateDirectory, modemPort, pcscfPort, indented: true, core.Im?.FactoryUri) + "\n", stop.Token).ConfigureAwait(false);
                 }
 
                 if (wiring.TestbedConfigPath is not null)
@@ -255,7 +255,7 @@ internal static class AllCommand
     /// P-CSCF's port (+CGCONTRDP reports only the address). The modem profiles are the agent's default directory, or
     /// its built-in plain 27.007 profile when that is absent.
     /// </summary>
-    internal static string AgentConfigJson(string stateDirectory, string modemPort, int pcscfPort, bool indented) => Json(indented, json =>
+    internal static string AgentConfigJson(string stateDirectory, string modemPort, int pcscfPort, bool indented, string? conferenceFactoryUri = null) => Json(indented, json =>
     {
         json.WriteStartObject();
         json.WriteStartObject("Daemon");
@@ -273,6 +273,13 @@ internal static class AllCommand
         json.WriteNumber("PcscfPort", pcscfPort);
         json.WriteString("Transport", "udp");
         json.WriteEndObject();
+        if (conferenceFactoryUri is not null)
+        {
+            json.WriteStartObject("Im");
+            json.WriteString("ConferenceFactoryUri", conferenceFactoryUri);
+            json.WriteEndObject();
+        }
+
         json.WriteEndObject();
     });
 

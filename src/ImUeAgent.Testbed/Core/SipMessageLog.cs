@@ -90,6 +90,8 @@ internal sealed class SipMessageLog : IDisposable
 
                     json.WriteEndArray();
                     json.WriteNumber("bodyLength", message.Body.Length);
+                    // The whole message's size on the wire (as received, or as sent): the 1300-byte pager rule.
+                    json.WriteNumber("length", message.Length);
                 }
 
                 json.WriteEndObject();

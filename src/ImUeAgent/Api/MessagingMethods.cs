@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 using System.Text;
 using System.Text.Json;
+using ImUeAgent.Im.Client;
 using ImUeAgent.Im.Store;
 using ImUeAgent.Messaging;
 using ImUeAgent.Sip.Message;
@@ -194,19 +195,39 @@ internal sealed class SendMessageMethod(MessagingHost messaging) : MessagingMeth
             var other => throw new ApiParameterException("mode", $"'{other}' is not auto, pager or large"),
         };
 
+        var message = new NewOutboxMessage
+        {
+            Recipients = to,
+            ContentType = contentType,
+            Body = body,
+            FeatureTags = Strings(call, "featureTags", 16, 512),
+            ApplicationRef = Text(call, "applicationRef", 200),
+            ImdnRequested = imdn,
+            ModeHint = mode,
+        };
         OutboxEnqueueResult result;
         try
         {
-            result = await store.EnqueueAsync(new NewOutboxMessage
+            // With a registration the IM client checks the message (feature tags, factory for groups) and wakes its
+            // sender; without one the store keeps it until the client starts.
+            result = Messaging.Client is { } client
+                ? await client.SendAsync(message, cancellationToken).ConfigureAwait(false)
+                : await store.EnqueueAsync(message, cancellationToken).ConfigureAwait(false);
+        }
+        catch (ImSendException ex) when (ex.Error != ImSendError.Stopped)
+        {
+            throw new ApiParameterException(ex.Error switch
             {
-                Recipients = to,
-                ContentType = contentType,
-                Body = body,
-                FeatureTags = Strings(call, "featureTags", 16, 512),
-                ApplicationRef = Text(call, "applicationRef", 200),
-                ImdnRequested = imdn,
-                ModeHint = mode,
-            }, cancellationToken).ConfigureAwait(false);
+                ImSendError.InvalidRecipient or ImSendError.NoConferenceFactory => "to",
+                ImSendError.InvalidContentType => "contentType",
+                ImSendError.InvalidFeatureTag => "featureTags",
+                _ => "message",
+            }, ex.Message);
+        }
+        catch (ImSendException)
+        {
+            // The client is going away (re-registration): the store still takes it.
+            result = await store.EnqueueAsync(message, cancellationToken).ConfigureAwait(false);
         }
         catch (ArgumentException ex)
         {

@@ -22,6 +22,35 @@ internal sealed class AgentConfig
 
     [ValidateObjectMembers]
     public ImsSection Ims { get; set; } = new();
+
+    [ValidateObjectMembers]
+    public ImSection Im { get; set; } = new();
+}
+
+/// <summary>The OMA SIMPLE IM client (pager, large message mode, deferred messages) once registered.</summary>
+internal sealed class ImSection
+{
+    /// <summary>The home IM network's conference factory URI, for messages to several recipients (8.1.1 step 6);
+    /// empty: such messages fail with a clear reason.</summary>
+    [SipUriText(AllowEmpty = true)]
+    public string ConferenceFactoryUri { get; set; } = "";
+
+    /// <summary>The application's Accept-Contact predicates for every initial request (byte-exact, e.g.
+    /// +g.3gpp.app_ref="urn%3Aurn-7%3A3gpp-application.ims.iari.xyz";explicit;require); '+g.oma.sip-im' is always
+    /// added beside them, never in place of them.</summary>
+    public string[] AcceptContactTags { get; set; } = [];
+
+    /// <summary>Send with Privacy: id and an anonymous From (RFC 3325; 8.1.1 step 4).</summary>
+    public bool Anonymous { get; set; }
+
+    /// <summary>Accept incoming MSRP sessions (large messages from others); false declines them with 603.</summary>
+    public bool AcceptIncomingSessions { get; set; } = true;
+
+    /// <summary>Take the IM server's pushes of deferred messages (Appendix D.2).</summary>
+    public bool AcceptDeferredPush { get; set; } = true;
+
+    /// <summary>Positive knowledge of an end-to-end connection-oriented transport: pager mode above 1300 bytes (8.1).</summary>
+    public bool AssumeConnectionOrientedTransport { get; set; }
 }
 
 /// <summary>IMS registration (TS 24.229 §5.1.1) once the modem's IMS PDN is up.</summary>
@@ -204,7 +233,14 @@ internal static class AgentConfigSchema
                 (nameof(DigestSection.PasswordFile), ConfigSchema.Value),
                 (nameof(DigestSection.PublicIdentity), ConfigSchema.Value),
                 (nameof(DigestSection.Domain), ConfigSchema.Value),
-                (nameof(DigestSection.Realm), ConfigSchema.Value))))));
+                (nameof(DigestSection.Realm), ConfigSchema.Value))))),
+        (nameof(AgentConfig.Im), ConfigSchema.Section(
+            (nameof(ImSection.ConferenceFactoryUri), ConfigSchema.Value),
+            (nameof(ImSection.AcceptContactTags), ConfigSchema.Value),
+            (nameof(ImSection.Anonymous), ConfigSchema.Value),
+            (nameof(ImSection.AcceptIncomingSessions), ConfigSchema.Value),
+            (nameof(ImSection.AcceptDeferredPush), ConfigSchema.Value),
+            (nameof(ImSection.AssumeConnectionOrientedTransport), ConfigSchema.Value))));
 }
 
 /// <summary>Range and presence checks, generated at compile time (no reflection, AOT-clean).</summary>

@@ -87,10 +87,13 @@ internal sealed class SipTokenAttribute : ValidationAttribute
 [AttributeUsage(AttributeTargets.Property)]
 internal sealed class SipUriTextAttribute : ValidationAttribute
 {
-    public override bool IsValid(object? value) =>
-        value is string text && text.Length is > 0 and <= 256 &&
-        ImUeAgent.Sip.Message.SipUri.TryParse(text, out var uri) && uri.Scheme is ImUeAgent.Sip.Message.SipUriScheme.Sip or ImUeAgent.Sip.Message.SipUriScheme.Sips &&
-        uri.Host.Length > 0;
+    /// <summary>Empty means "not set" and is accepted.</summary>
+    public bool AllowEmpty { get; init; }
 
-    public override string FormatErrorMessage(string name) => $"The field {name} must be a sip: URI such as sip:alice@example.net.";
+    public override bool IsValid(object? value) =>
+        value is string text && (AllowEmpty && text.Length == 0 || text.Length is > 0 and <= 256 &&
+        ImUeAgent.Sip.Message.SipUri.TryParse(text, out var uri) && uri.Scheme is ImUeAgent.Sip.Message.SipUriScheme.Sip or ImUeAgent.Sip.Message.SipUriScheme.Sips &&
+        uri.Host.Length > 0);
+
+    public override string FormatErrorMessage(string name) => $"The field {name} must be a sip: URI such as sip:alice@example.net{(AllowEmpty ? " or empty" : "")}.";
 }

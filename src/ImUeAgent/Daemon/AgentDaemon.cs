@@ -93,7 +93,8 @@ internal static class AgentDaemon
         builder.Services.AddSingleton(sp => new ModemHost(modemSettings, sp.GetRequiredService<AgentState>(),
             sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILoggerFactory>()));
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ModemHost>());
-        builder.Services.AddSingleton(sp => new ImsHost(config, account, sp.GetRequiredService<ModemHost>(), sp.GetRequiredService<AgentState>(),
+        builder.Services.AddSingleton(sp => new ImsHost(config, account, sp.GetRequiredService<ModemHost>(),
+            sp.GetRequiredService<Messaging.MessagingHost>(), sp.GetRequiredService<AgentState>(),
             sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILoggerFactory>()));
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ImsHost>());
         builder.Services.AddSingleton(sp => new Messaging.MessagingHost(config, sp.GetRequiredService<AgentState>(),

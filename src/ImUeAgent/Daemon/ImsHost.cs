@@ -81,7 +81,8 @@ internal sealed record DigestAccount(DigestRegistrationCredentials Credentials, 
 /// list. With a digest account the identities and credentials come from configuration instead, and without a modem
 /// it registers once at start through the configured P-CSCFs. De-registers on shutdown.
 /// </summary>
-internal sealed class ImsHost(AgentConfig config, DigestAccount? account, ModemHost modem, AgentState state, TimeProvider time, ILoggerFactory loggers)
+internal sealed class ImsHost(AgentConfig config, DigestAccount? account, ModemHost modem, Messaging.MessagingHost messaging, AgentState state,
+    TimeProvider time, ILoggerFactory loggers)
     : IHostedService, IAsyncDisposable
 {
     /// <summary>'+g.oma.sip-im' goes into Contact beside the application's tags (OMA SIMPLE IM, seed 5.2.x).</summary>
@@ -98,9 +99,6 @@ internal sealed class ImsHost(AgentConfig config, DigestAccount? account, ModemH
 
     /// <summary>The registration now (null when the modem is not Ready); the IM layer follows it.</summary>
     public ImsRegistration? Registration => _registration;
-
-    /// <summary>Raised under the host's gate when a registration was created (non-null) or disposed (null).</summary>
-    public event Action<ImsRegistration?>? RegistrationChanged;
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
@@ -178,8 +176,8 @@ internal sealed class ImsHost(AgentConfig config, DigestAccount? account, ModemH
 
                 var pcscfs = Pcscfs(modemState.PcscfAddresses);
                 var (local, ordered) = BindingFor(config.Ims.NetworkInterface.Length > 0 ? InterfaceAddresses() : modemState.ImsPdnAddresses, pcscfs);
-                EnsureRegistration(local, ordered, modemState.Imei, () => account is null ? new AkaResponderAdapter(service.Authenticator) : null,
-                    () => service.Authenticator.Identity);
+                await EnsureRegistrationAsync(local, ordered, modemState.Imei, () => account is null ? new AkaResponderAdapter(service.Authenticator) : null,
+                    () => service.Authenticator.Identity, cancellationToken).ConfigureAwait(false);
             }
             catch (Exception ex) when (ex is ArgumentException or InvalidOperationException or SocketException or NetworkInformationException)
             {
@@ -205,7 +203,8 @@ internal sealed class ImsHost(AgentConfig config, DigestAccount? account, ModemH
             {
                 var pcscfs = Pcscfs(config.Modem.PcscfAddresses);
                 var (local, ordered) = BindingFor(config.Ims.NetworkInterface.Length > 0 ? InterfaceAddresses() : RouteSource(pcscfs), pcscfs);
-                EnsureRegistration(local, ordered, imei: null, () => null, () => throw new InvalidOperationException("no ISIM without a modem"));
+                await EnsureRegistrationAsync(local, ordered, imei: null, () => null, () => throw new InvalidOperationException("no ISIM without a modem"),
+                    cancellationToken).ConfigureAwait(false);
                 return;
             }
             catch (Exception ex) when (ex is ArgumentException or InvalidOperationException or SocketException or NetworkInformationException)
@@ -240,26 +239,36 @@ internal sealed class ImsHost(AgentConfig config, DigestAccount? account, ModemH
         _registration = null;
         _bound = null;
         lost.StateChanged -= Mirror;
-        RegistrationChanged?.Invoke(null);
+        await messaging.DetachAsync(lost).ConfigureAwait(false);
         await lost.DisposeAsync().ConfigureAwait(false);
         var reason = $"modem left Ready ({modemState.Phase}{(modemState.Activity is null ? "" : $", {modemState.Activity}")})";
         state.Update(s => s with { Registration = new RegistrationSnapshot { State = "Unregistered", Detail = reason } });
     }
 
-    private void EnsureRegistration(IPAddress local, List<PcscfAddress> pcscfs, string? imei,
-        Func<IAkaResponder?> aka, Func<ImUeAgent.Uicc.Isim.ImsIdentity> isimIdentity)
+    private async Task EnsureRegistrationAsync(IPAddress local, List<PcscfAddress> pcscfs, string? imei,
+        Func<IAkaResponder?> aka, Func<ImUeAgent.Uicc.Isim.ImsIdentity> isimIdentity, CancellationToken cancellationToken)
     {
         var key = (local, string.Join(' ', pcscfs));
-        if (_registration is not null)
+        if (_registration is { } current)
         {
-            if (_bound != key)
+            if (_bound == key)
             {
-                // Still Ready, but the PDN address or the P-CSCF list changed.
-                _bound = key;
-                _registration.TriggerRestart("IMS PDN address or P-CSCF changed", local, pcscfs);
+                return;
             }
 
-            return;
+            if (_bound?.Local.Equals(local) == true)
+            {
+                // Still Ready on the same address, but the P-CSCF list changed.
+                _bound = key;
+                current.TriggerRestart("P-CSCF list changed", pcscfs: pcscfs);
+                return;
+            }
+
+            // The IMS PDN got another address: SIP and MSRP sockets on the old one are useless; start over.
+            _registration = null;
+            current.StateChanged -= Mirror;
+            await messaging.DetachAsync(current).ConfigureAwait(false);
+            await current.DisposeAsync().ConfigureAwait(false);
         }
 
         string impi;
@@ -293,12 +302,23 @@ internal sealed class ImsHost(AgentConfig config, DigestAccount? account, ModemH
                 BindToDevice = config.Ims.NetworkInterface.Length > 0 ? config.Ims.NetworkInterface : null,
             },
         };
-        _registration = new ImsRegistration(settings, aka(), time, loggers);
-        _registration.StateChanged += Mirror;
+        var registration = new ImsRegistration(settings, aka(), time, loggers);
+        registration.StateChanged += Mirror;
+        _registration = registration;
         _bound = key;
-        RegistrationChanged?.Invoke(_registration);
-        _registration.Start();
-        Mirror(_registration.State);
+        try
+        {
+            await messaging.AttachAsync(registration, local, settings.UserAgentSettings.BindToDevice, cancellationToken).ConfigureAwait(false);
+        }
+        catch (SocketException ex)
+        {
+            // Registration still goes ahead: the device is reachable for other services, and the reason is shown.
+            _logger.ImNotAttached(ex.Message);
+            state.Update(s => s with { LastFailure = new FailureSnapshot(time.GetUtcNow(), "im", ex.Message) });
+        }
+
+        registration.Start();
+        Mirror(registration.State);
     }
 
     private List<PcscfAddress> Pcscfs(IReadOnlyList<string> addresses)
@@ -430,4 +450,7 @@ internal static partial class ImsHostLog
 
     [LoggerMessage(201, LogLevel.Warning, "de-registration did not complete: {Reason}")]
     public static partial void DeregistrationIncomplete(this ILogger logger, string reason);
+
+    [LoggerMessage(202, LogLevel.Error, "IM client not attached to the registration: {Reason}")]
+    public static partial void ImNotAttached(this ILogger logger, string reason);
 }

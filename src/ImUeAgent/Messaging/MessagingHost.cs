@@ -1,16 +1,25 @@
 // SPDX-License-Identifier: MIT
+using System.Net;
+using System.Net.Sockets;
 using ImUeAgent.Configuration;
 using ImUeAgent.Daemon;
+using ImUeAgent.Im.Client;
 using ImUeAgent.Im.Store;
+using ImUeAgent.Ims.Registration;
+using ImUeAgent.Msrp.Sessions;
+using ImUeAgent.Msrp.Transport;
+using ImUeAgent.Sip.Transport;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
 namespace ImUeAgent.Messaging;
 
 /// <summary>
-/// The durable message store of the daemon (StateDirectory/messages.db) and the feeds API watchers wait on. Opened
-/// before anything can receive or accept a message; a store that cannot be opened (another instance holds its lock,
-/// the disk is read-only) is reported once and leaves messaging unavailable while the rest of the daemon runs.
+/// The durable message store of the daemon (StateDirectory/messages.db), the IM client that follows each IMS
+/// registration, and the feeds API watchers wait on. The store opens before anything can receive or accept a
+/// message; a store that cannot be opened (another instance holds its lock, the disk is read-only) is reported once
+/// and leaves messaging unavailable while the rest of the daemon runs. The IM client (with its MSRP listener on the
+/// IMS PDN's address) is attached to a registration before that registration starts, so no request finds it absent.
 /// </summary>
 internal sealed class MessagingHost(AgentConfig config, AgentState state, TimeProvider time, ILoggerFactory loggers)
     : IHostedService, IAsyncDisposable
@@ -18,6 +27,16 @@ internal sealed class MessagingHost(AgentConfig config, AgentState state, TimePr
     public const string DatabaseFileName = "messages.db";
 
     private readonly ILogger _logger = loggers.CreateLogger<MessagingHost>();
+    private readonly TaskCompletionSource _opened = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private ImClient? _client;
+    private ImsRegistration? _attachedTo;
+    private MsrpEndpoint? _msrp;
+    private MsrpTcpListener? _msrpListener;
+    private bool _stopped;
+
+    /// <summary>The IM client of the current registration, or null.</summary>
+    public ImClient? Client => _client;
 
     /// <summary>The store, or null when it could not be opened (see <see cref="Unavailable"/>).</summary>
     public MessageStore? Store { get; private set; }
@@ -47,18 +66,139 @@ internal sealed class MessagingHost(AgentConfig config, AgentState state, TimePr
             _logger.StoreUnavailable(Unavailable);
             state.Update(s => s with { LastFailure = new FailureSnapshot(time.GetUtcNow(), "store", ex.Message) });
         }
+        finally
+        {
+            _opened.TrySetResult();
+        }
     }
 
-    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    /// <summary>
+    /// Puts an IM client on a new registration (before it starts): an MSRP endpoint and listener on
+    /// <paramref name="local"/> (tied to <paramref name="device"/> when set), the client's request handlers on the
+    /// registration's UA, and its sender loop. Without a store the registration runs without IM.
+    /// </summary>
+    public async Task AttachAsync(ImsRegistration registration, IPAddress local, string? device, CancellationToken cancellationToken)
+    {
+        await _opened.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (_stopped || Store is not { } store)
+            {
+                return;
+            }
+
+            await DetachCoreAsync().ConfigureAwait(false);
+            Action<Socket>? tie = device is null ? null : socket =>
+            {
+                if (!SocketTuning.TryBindToDevice(socket, device, out var error))
+                {
+                    _logger.MsrpNotTied(error ?? device);
+                }
+            };
+            var msrp = new MsrpEndpoint(new MsrpEndpointOptions { Host = local.ToString() },
+                MsrpTcpTransport.CreateConnector(localEndPoint: new IPEndPoint(local, 0), configureSocket: tie), loggers, time);
+            MsrpTcpListener listener;
+            try
+            {
+                listener = new MsrpTcpListener(msrp, new IPEndPoint(local, 0), logger: loggers.CreateLogger("ImUeAgent.Msrp"), configureSocket: tie);
+            }
+            catch (SocketException)
+            {
+                await msrp.DisposeAsync().ConfigureAwait(false);
+                throw;
+            }
+
+            listener.Start();
+            var client = new ImClient(ClientSettings(), registration, store, msrp, time, loggers);
+            client.InboxAdded += _ => InboxChanged.Signal();
+            client.OutboxChanged += _ => OutboxChanged.Signal();
+            (_client, _attachedTo, _msrp, _msrpListener) = (client, registration, msrp, listener);
+            await client.StartAsync(cancellationToken).ConfigureAwait(false);
+            _logger.ImAttached(local.ToString(), listener.LocalEndPoint.Port);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>Takes the IM client off a registration that is going away.</summary>
+    public async Task DetachAsync(ImsRegistration registration)
+    {
+        await _gate.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            if (ReferenceEquals(_attachedTo, registration))
+            {
+                await DetachCoreAsync().ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            // Stop sending and receiving before IMS de-registers (that host stops after this one); the store stays
+            // open until every commit in flight is done.
+            _stopped = true;
+            await DetachCoreAsync().ConfigureAwait(false);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    private async Task DetachCoreAsync()
+    {
+        var (client, listener, msrp) = (_client, _msrpListener, _msrp);
+        (_client, _attachedTo, _msrpListener, _msrp) = (null, null, null, null);
+        if (client is not null)
+        {
+            await client.DisposeAsync().ConfigureAwait(false);
+        }
+
+        if (listener is not null)
+        {
+            await listener.DisposeAsync().ConfigureAwait(false);
+        }
+
+        if (msrp is not null)
+        {
+            await msrp.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    private ImClientSettings ClientSettings() => new()
+    {
+        ConferenceFactoryUri = config.Im.ConferenceFactoryUri.Length > 0 ? config.Im.ConferenceFactoryUri : null,
+        ApplicationFeatureTags = config.Im.AcceptContactTags,
+        ContactFeatureTags = [.. config.Ims.FeatureTags.Where(t => t != ImsHost.SipImTag)],
+        UserAgent = ProductInfo.UserAgent,
+        AssumeConnectionOrientedTransport = config.Im.AssumeConnectionOrientedTransport,
+        RequestAnonymity = config.Im.Anonymous,
+        SessionAcceptPolicy = config.Im.AcceptIncomingSessions ? ImSessionAcceptPolicy.Accept : ImSessionAcceptPolicy.Decline,
+        AcceptDeferredPush = config.Im.AcceptDeferredPush,
+    };
 
     public async ValueTask DisposeAsync()
     {
+        await DetachCoreAsync().ConfigureAwait(false);
         if (Store is { } store)
         {
             Store = null;
             Unavailable = "the daemon is stopping";
             await store.DisposeAsync().ConfigureAwait(false);
         }
+
+        _gate.Dispose();
     }
 }
 
@@ -69,4 +209,10 @@ internal static partial class MessagingLog
 
     [LoggerMessage(401, LogLevel.Error, "messaging unavailable: {Reason}")]
     public static partial void StoreUnavailable(this ILogger logger, string reason);
+
+    [LoggerMessage(402, LogLevel.Information, "IM client attached: MSRP on {Address}:{Port}")]
+    public static partial void ImAttached(this ILogger logger, string address, int port);
+
+    [LoggerMessage(403, LogLevel.Warning, "MSRP socket not tied to interface {Detail}: it stays bound to the address only")]
+    public static partial void MsrpNotTied(this ILogger logger, string detail);
 }
