@@ -1,0 +1,133 @@
+// SPDX-License-Identifier: MIT
+using System.Text.Json;
+using ImUeAgent.EndToEnd.Tests.Support;
+
+namespace ImUeAgent.EndToEnd.Tests.Im;
+
+/// <summary>
+/// Published agents messaging each other through `imue-testbed all` (its IM server, conference factory and deferred
+/// storage): the card's device (IMS AKA over the emulated modem) and digest accounts without a modem.
+/// </summary>
+public sealed class MessagingTests
+{
+    private const string AppRef = "+g.3gpp.app_ref=\"urn%3Aurn-7%3A3gpp-application.ims.iari.imue-test\";explicit;require";
+
+    private static IEnumerable<string> Values(JsonElement message, string name) => message.GetProperty("headers").EnumerateArray()
+        .Where(h => h[0].GetString()!.Equals(name, StringComparison.OrdinalIgnoreCase)).Select(h => h[1].GetString()!);
+
+    private static bool Is(JsonElement message, string direction, string method) =>
+        message.GetProperty("direction").GetString() == direction
+        && message.GetProperty("startLine").GetString()!.StartsWith(method + " ", StringComparison.Ordinal);
+
+    private static string Text(string s) => JsonSerializer.Serialize(s);
+
+    [Fact]
+    public async Task A_pager_message_reaches_the_other_device_with_the_app_ref_tag_kept_on_both_hops()
+    {
+        await using var testbed = await TestbedAll.StartAsync("udp", "--digest-user", "bob:bob-pw");
+        await using var alice = Device.Card(testbed);
+        await using var bob = Device.DigestUser(testbed, "bob", "bob-pw");
+        await alice.StartAsync();
+        await bob.StartAsync();
+
+        var id = await alice.SendAsync($$"""{"to":["{{bob.Impu}}"],"text":"hello bob","featureTags":[{{Text(AppRef)}}]}""");
+        var received = Assert.Single(await bob.WaitForInboxAsync(1));
+        Assert.Equal("hello bob", received.GetProperty("text").GetString());
+        Assert.Equal("Pager", received.GetProperty("source").GetString());
+        Assert.Contains("001010123456789", received.GetProperty("from").GetString(), StringComparison.Ordinal);
+        await alice.WaitForDeliveryAsync(id, "Sent", "Delivered");
+
+        var log = testbed.SipMessages();
+        // Client → server: Accept-Contact with the app's predicate byte-exact and '+g.oma.sip-im' as its own value.
+        var sent = log.First(m => Is(m, "in", "MESSAGE") && Values(m, "From").Any(f => f.Contains("001010123456789", StringComparison.Ordinal)));
+        var acceptContact = string.Join(",", Values(sent, "Accept-Contact"));
+        Assert.Contains(AppRef, acceptContact, StringComparison.Ordinal);
+        Assert.Contains("+g.oma.sip-im", acceptContact, StringComparison.Ordinal);
+        Assert.StartsWith("IM-client/OMA1.0", Values(sent, "User-Agent").Single(), StringComparison.Ordinal);
+        // Server → terminating client: the same predicate survives, '+g.oma.sip-im' is there exactly once.
+        var delivered = log.First(m => Is(m, "out", "MESSAGE") && m.GetProperty("startLine").GetString()!.Contains("bob", StringComparison.Ordinal)
+            || Is(m, "out", "MESSAGE") && Values(m, "To").Any(t => t.Contains("bob", StringComparison.Ordinal)));
+        var deliveredAccept = string.Join(",", Values(delivered, "Accept-Contact"));
+        Assert.Contains(AppRef, deliveredAccept, StringComparison.Ordinal);
+        Assert.Single(System.Text.RegularExpressions.Regex.Matches(deliveredAccept, System.Text.RegularExpressions.Regex.Escape("+g.oma.sip-im")));
+
+        // Acknowledged messages are no longer offered.
+        var ack = await bob.CallAsync("AckInbox", $$"""{"id":{{received.GetProperty("id").GetInt64()}}}""");
+        Assert.Equal("Acknowledged", ack.GetProperty("outcome").GetString());
+        Assert.Equal(0, (await bob.CallAsync("ListInbox")).GetProperty("messages").GetArrayLength());
+    }
+
+    [Fact]
+    public async Task The_whole_request_decides_pager_or_large_message_mode_at_exactly_1300_bytes()
+    {
+        await using var testbed = await TestbedAll.StartAsync("udp", "--digest-user", "bob:bob-pw");
+        await using var alice = Device.Card(testbed);
+        await using var bob = Device.DigestUser(testbed, "bob", "bob-pw");
+        await alice.StartAsync();
+        await bob.StartAsync();
+
+        // Measure one MESSAGE, then size the text so the next request is exactly 1299 bytes, then 1300.
+        const int probe = 300;
+        await alice.SendAsync($$"""{"to":["{{bob.Impu}}"],"text":"{{new string('p', probe)}}"}""");
+        await bob.WaitForInboxAsync(1);
+        var probeLength = testbed.SipMessages().Last(m => Is(m, "in", "MESSAGE")).GetProperty("length").GetInt32();
+        var fits = probe + (1299 - probeLength);
+
+        await alice.SendAsync($$"""{"to":["{{bob.Impu}}"],"text":"{{new string('a', fits)}}"}""");
+        await bob.WaitForInboxAsync(2);
+        var pager = testbed.SipMessages().Last(m => Is(m, "in", "MESSAGE"));
+        Assert.Equal(1299, pager.GetProperty("length").GetInt32());
+
+        await alice.SendAsync($$"""{"to":["{{bob.Impu}}"],"text":"{{new string('b', fits + 1)}}"}""");
+        var inbox = await bob.WaitForInboxAsync(3);
+        Assert.Equal("LargeMessage", inbox[2].GetProperty("source").GetString());
+        Assert.Equal(new string('b', fits + 1), inbox[2].GetProperty("text").GetString());
+        Assert.Contains(testbed.SipMessages(), m => Is(m, "in", "INVITE") && Values(m, "Content-Type").Any(c => c.Contains("application/sdp", StringComparison.Ordinal)));
+        Assert.Equal(2, testbed.SipMessages().Count(m => Is(m, "in", "MESSAGE")));
+    }
+
+    [Fact]
+    public async Task Messages_for_an_offline_device_are_pushed_when_it_registers_once_each()
+    {
+        await using var testbed = await TestbedAll.StartAsync("udp", "--digest-user", "bob:bob-pw");
+        await using var alice = Device.Card(testbed);
+        await using var bob = Device.DigestUser(testbed, "bob", "bob-pw");
+        await alice.StartAsync();
+
+        var first = await alice.SendAsync($$"""{"to":["{{bob.Impu}}"],"text":"while you were away 1"}""");
+        var second = await alice.SendAsync($$"""{"to":["{{bob.Impu}}"],"text":"{{new string('L', 3000)}}"}""");
+        await alice.WaitForDeliveryAsync(first, "Sent", "Delivered");
+        await alice.WaitForDeliveryAsync(second, "Sent", "Delivered");
+
+        await bob.StartAsync();
+        var inbox = await bob.WaitForInboxAsync(2);
+        Assert.All(inbox, m => Assert.Equal("DeferredPush", m.GetProperty("source").GetString()));
+        Assert.Contains(inbox, m => m.GetProperty("text").GetString() == "while you were away 1");
+        Assert.Contains(inbox, m => m.GetProperty("text").GetString() == new string('L', 3000));
+        Assert.All(inbox, m => Assert.Contains("001010123456789", m.GetProperty("from").GetString(), StringComparison.Ordinal));
+
+        // A second registration gets no second copy: the server deleted what the client confirmed.
+        await bob.KillAsync();
+        await bob.StartAsync();
+        Assert.Equal(2, (await bob.CallAsync("ListInbox")).GetProperty("messages").GetArrayLength());
+    }
+
+    [Fact]
+    public async Task A_message_to_two_recipients_goes_through_the_conference_factory_to_each()
+    {
+        await using var testbed = await TestbedAll.StartAsync("udp", "--digest-user", "bob:bob-pw", "--digest-user", "carol:carol-pw");
+        await using var alice = Device.Card(testbed);
+        await using var bob = Device.DigestUser(testbed, "bob", "bob-pw");
+        await using var carol = Device.DigestUser(testbed, "carol", "carol-pw");
+        await alice.StartAsync();
+        await bob.StartAsync();
+        await carol.StartAsync();
+
+        await alice.SendAsync($$"""{"to":["{{bob.Impu}}","{{carol.Impu}}"],"text":"hello both"}""");
+        Assert.Equal("hello both", Assert.Single(await bob.WaitForInboxAsync(1)).GetProperty("text").GetString());
+        Assert.Equal("hello both", Assert.Single(await carol.WaitForInboxAsync(1)).GetProperty("text").GetString());
+        var toFactory = testbed.SipMessages().First(m => Is(m, "in", "MESSAGE") && m.GetProperty("startLine").GetString()!.Contains("conference-factory", StringComparison.Ordinal));
+        Assert.Contains(Values(toFactory, "Content-Type"), c => c.StartsWith("multipart/mixed", StringComparison.Ordinal));
+        Assert.Contains(Values(toFactory, "Require"), r => r.Contains("recipient-list", StringComparison.Ordinal));
+    }
+}
