@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 # Debian packages the suite uses: the AOT linker and zlib headers, systemd-analyze (unit checks), dpkg-deb, SIPp, Kamailio (MSRP relay).
-scripts/ensure-packages.sh gcc zlib1g-dev systemd dpkg-dev sip-tester kamailio kamailio-extra-modules
+scripts/ensure-packages.sh gcc zlib1g-dev systemd dpkg-dev sip-tester kamailio kamailio-extra-modules baresip
 
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 dotnet restore ImUeAgent.sln

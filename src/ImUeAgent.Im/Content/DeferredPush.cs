@@ -517,13 +517,15 @@ public static class DeferredPush
 
                     lastSend = new DeferredMessage(DeferredMode.LargeMessage, send.Body)
                     {
-                        Sender = invite is null ? null : SenderOf(invite.Headers),
-                        Recipient = invite?.Headers.To,
+                        // Without the stored INVITE, the server may carry the session's identities as extension
+                        // headers of the SEND itself (message/msrp alone): take them from there.
+                        Sender = invite is null ? FragmentSender(send.Headers) : SenderOf(invite.Headers),
+                        Recipient = invite?.Headers.To ?? (send.Headers.GetValue("To") is { } sendTo ? SipHeaderText.ParseAddress("From", sendTo) : null),
                         Date = item.Date ?? inviteItem?.Date,
                         ContentType = send.ContentType,
-                        CallId = invite?.Headers.CallId,
+                        CallId = invite?.Headers.CallId ?? send.Headers.GetValue("Call-ID"),
                         MessageId = send.MessageId,
-                        Subject = invite?.Headers.Subject,
+                        Subject = invite?.Headers.Subject ?? send.Headers.GetValue("Subject"),
                         Items = inviteItem is null ? [item] : [inviteItem, item],
                     };
                     messages.Add(lastSend);

@@ -140,6 +140,20 @@ public sealed class DeferredPushTests
     }
 
     [Fact]
+    public void A_lone_msrp_send_takes_its_identities_from_its_own_extension_headers()
+    {
+        string send = "MSRP tlone1 SEND\r\nTo-Path: msrp://a:1/x;tcp\r\nFrom-Path: msrp://b:2/y;tcp\r\nMessage-ID: m9\r\n" +
+            "From: <sip:alice@example.com>;tag=9\r\nP-Asserted-Identity: <sip:alice@home.example.com>\r\nTo: <sip:bob@example.com>\r\n" +
+            "Call-ID: lone1\r\nSubject: hi\r\nByte-Range: 1-5/5\r\nContent-Type: text/plain\r\n\r\nhello\r\n-------tlone1$\r\n";
+        DeferredMessage m = Assert.Single(DeferredPush.Unwrap(Type("message/msrp"), Utf8(send)).Messages);
+        Assert.Equal("sip:alice@home.example.com", m.Sender!.Uri.ToString());
+        Assert.Equal("sip:bob@example.com", m.Recipient!.Uri.ToString());
+        Assert.Equal("lone1", m.CallId);
+        Assert.Equal("hi", m.Subject);
+        Assert.Equal("hello", Encoding.UTF8.GetString(m.Body.Span));
+    }
+
+    [Fact]
     public void ChunksOfOneMessageAreJoined()
     {
         string invite = "INVITE sip:bob@example.com SIP/2.0\r\nFrom: <sip:alice@example.com>;tag=1\r\nTo: <sip:bob@example.com>\r\nCall-ID: big1\r\nCSeq: 1 INVITE\r\nContent-Length: 0\r\n\r\n";
