@@ -54,6 +54,34 @@ internal abstract class MessagingMethod(MessagingHost messaging) : IApiMethod
 
     protected abstract Task InvokeAsync(MessageStore store, ApiCall call, ApiReplyWriter reply, CancellationToken cancellationToken);
 
+    protected const int Batch = 100;
+
+    /// <summary>
+    /// A resumable stream: every row after <paramref name="cursor"/>, read in batches, then again each time the feed
+    /// signals a change, until the client hangs up. Rows come from the store, so nothing is buffered per client.
+    /// </summary>
+    protected static async Task StreamAsync<T>(ChangeFeed feed, long cursor, Func<long, CancellationToken, Task<IReadOnlyList<T>>> read,
+        Func<T, long> position, Action<Utf8JsonWriter, T> write, ApiReplyWriter reply, CancellationToken cancellationToken)
+    {
+        var seen = feed.Version;
+        while (true)
+        {
+            IReadOnlyList<T> batch;
+            do
+            {
+                batch = await read(cursor, cancellationToken).ConfigureAwait(false);
+                foreach (var row in batch)
+                {
+                    await reply.ReplyAsync(w => write(w, row), continues: true, cancellationToken).ConfigureAwait(false);
+                    cursor = position(row);
+                }
+            }
+            while (batch.Count == Batch);
+
+            seen = await feed.WaitPastAsync(seen, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
     protected static long Long(ApiCall call, string name, long fallback, long min, long max)
     {
         if (!call.Parameters.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null)
@@ -284,35 +312,9 @@ internal sealed class WatchInboxMethod(MessagingHost messaging) : MessagingMetho
             return;
         }
 
-        var cursor = Long(call, "after", 0, 0, long.MaxValue);
-        var seen = -1L;
-        while (true)
-        {
-            var version = Messaging.InboxChanged.Version;
-            if (version == seen)
-            {
-                seen = await Messaging.InboxChanged.WaitPastAsync(seen, cancellationToken).ConfigureAwait(false);
-            }
-            else
-            {
-                seen = version;
-            }
-
-            while (true)
-            {
-                var batch = await store.ListUndeliveredAsync(cursor, 100, cancellationToken).ConfigureAwait(false);
-                foreach (var m in batch)
-                {
-                    await reply.ReplyAsync(w => MessageJson.WriteInboxEntry(w, m), continues: true, cancellationToken).ConfigureAwait(false);
-                    cursor = m.Id;
-                }
-
-                if (batch.Count < 100)
-                {
-                    break;
-                }
-            }
-        }
+        await StreamAsync(Messaging.InboxChanged, Long(call, "after", 0, 0, long.MaxValue),
+            (cursor, ct) => store.ListUndeliveredAsync(cursor, Batch, ct), m => m.Id,
+            (w, m) => MessageJson.WriteInboxEntry(w, m), reply, cancellationToken).ConfigureAwait(false);
     }
 }
 
@@ -363,29 +365,9 @@ internal sealed class WatchDeliveryMethod(MessagingHost messaging) : MessagingMe
             return;
         }
 
-        var cursor = Long(call, "after", 0, 0, long.MaxValue);
-        var seen = -1L;
-        while (true)
-        {
-            var version = Messaging.OutboxChanged.Version;
-            seen = version == seen
-                ? await Messaging.OutboxChanged.WaitPastAsync(seen, cancellationToken).ConfigureAwait(false)
-                : version;
-            while (true)
-            {
-                var events = await store.ReadOutboxEventsAsync(cursor, 100, cancellationToken).ConfigureAwait(false);
-                foreach (var e in events)
-                {
-                    await reply.ReplyAsync(w => MessageJson.WriteEvent(w, e), continues: true, cancellationToken).ConfigureAwait(false);
-                    cursor = e.Sequence;
-                }
-
-                if (events.Count < 100)
-                {
-                    break;
-                }
-            }
-        }
+        await StreamAsync(Messaging.OutboxChanged, Long(call, "after", 0, 0, long.MaxValue),
+            (cursor, ct) => store.ReadOutboxEventsAsync(cursor, Batch, ct), e => e.Sequence,
+            (w, e) => MessageJson.WriteEvent(w, e), reply, cancellationToken).ConfigureAwait(false);
     }
 }
 

@@ -96,7 +96,7 @@ public sealed class ConfigLoaderTests : IDisposable
     public void Unknown_section_at_top_level()
     {
         var path = Write("{ \"Deamon\": {} }");
-        Assert.Equal($"{path}:1: Deamon: unknown key; known keys at the top level: Daemon, Api, Modem, Ims", Fails(path));
+        Assert.Equal($"{path}:1: Deamon: unknown key; known keys at the top level: Daemon, Api, Modem, Ims, Im", Fails(path));
     }
 
     [Fact]
