@@ -5,6 +5,7 @@ using System.Text;
 using ImUeAgent.Im.Client.Deferred;
 using ImUeAgent.Im.Client.Large;
 using ImUeAgent.Im.Client.Pager;
+using ImUeAgent.Im.Client.Sessions;
 using ImUeAgent.Im.Content;
 using ImUeAgent.Im.FeatureTags;
 using ImUeAgent.Im.Store;
@@ -130,7 +131,7 @@ public sealed partial class ImClient
             {
                 tx.Respond(SessionAnswer(request, userAgent, known.Dialog.LocalTag, known.Answer, known.SessionExpires));
             }
-            else
+            else if (!_chats.OnRefreshRequest(tx))
             {
                 Reject(tx, 488, "Not Acceptable Here - no media change in this session");
             }
@@ -170,8 +171,17 @@ public sealed partial class ImClient
         }
 
         string callId = request.Headers.CallId!;
-        NameAddress? sender = request.Headers.PAssertedIdentity is { Count: > 0 } pai ? pai[0] : request.Headers.From;
         ApplicationSelection selection = _selector.Select(request);
+        ChatOfferDecision kind = ChatOfferClassifier.Classify(sdp, offer);
+        SessionLog.OfferClassified(_logger, callId, kind);
+        if (kind == ChatOfferDecision.Chat)
+        {
+            // 7: an IM session; everything else stays Large Message Mode / deferred push (ChatOfferClassifier).
+            _chats.Accept(userAgent, tx, offer, selection.Application?.Id);
+            return;
+        }
+
+        NameAddress? sender = request.Headers.PAssertedIdentity is { Count: > 0 } pai ? pai[0] : request.Headers.From;
         var context = new IncomingSessionContext(callId, sender?.Uri.ToString(), sender?.DisplayName, request.Headers.To?.Uri.ToString(), selection.Application?.Id);
         var handler = new IncomingMsrpSession(context, _settings.MaxIncomingMessageBytes, CommitMsrpAsync);
         MsrpSession session = _msrp.CreateSession(handler, new MsrpSessionOptions
@@ -271,9 +281,25 @@ public sealed partial class ImClient
     private ValueTask OnByeAsync(SipServerTransaction tx, SipDialog? dialog)
     {
         Respond(tx, 200);
-        if (tx.Request.Headers.CallId is { } callId && _incoming.TryGetValue(callId, out IncomingSessionEntry? entry))
+        if (tx.Request.Headers.CallId is { } callId)
         {
-            entry.Bye.TrySetResult();
+            if (_incoming.TryGetValue(callId, out IncomingSessionEntry? entry))
+            {
+                entry.Bye.TrySetResult();
+            }
+
+            _chats.OnBye(callId);
+        }
+
+        return ValueTask.CompletedTask;
+    }
+
+    /// <summary>UPDATE (RFC 3311): a session refresh of an IM session (RFC 4028 §9); 481 for any other dialog.</summary>
+    private ValueTask OnUpdateAsync(SipServerTransaction tx, SipDialog? dialog)
+    {
+        if (dialog is null || !_chats.OnRefreshRequest(tx))
+        {
+            Reject(tx, 481, "Call/Transaction Does Not Exist");
         }
 
         return ValueTask.CompletedTask;
@@ -282,7 +308,13 @@ public sealed partial class ImClient
     /// <summary>One complete MSRP message of an accepted session: a deferred push (message/sip, message/sipfrag,
     /// message/msrp, multipart/mixed of those) is unwrapped and its messages committed in one transaction; anything
     /// else is one large message. The returned status is the SEND's response, sent after the commit.</summary>
-    private async ValueTask<int> CommitMsrpAsync(IncomingSessionContext context, MsrpIncomingMessage message, ReadOnlyMemory<byte> body, CancellationToken cancellationToken)
+    private ValueTask<int> CommitMsrpAsync(IncomingSessionContext context, MsrpIncomingMessage message, ReadOnlyMemory<byte> body, CancellationToken cancellationToken) =>
+        CommitMsrpAsync(context, message, body, MessageSource.LargeMessage, null, cancellationToken);
+
+    /// <summary>As above for a given source: Large Message Mode, or an IM session (7) whose messages carry the
+    /// session's id as ConversationId.</summary>
+    private async ValueTask<int> CommitMsrpAsync(IncomingSessionContext context, MsrpIncomingMessage message, ReadOnlyMemory<byte> body, MessageSource source,
+        string? conversationId, CancellationToken cancellationToken)
     {
         string contentType = message.ContentType.Length > 0 ? message.ContentType : "application/octet-stream";
         DateTimeOffset now = _time.GetUtcNow();
@@ -305,7 +337,8 @@ public sealed partial class ImClient
 
         var inbox = new NewInboxMessage
         {
-            Source = MessageSource.LargeMessage,
+            Source = source,
+            ConversationId = conversationId,
             SenderUri = content.CpimFrom ?? context.SenderUri ?? Originator.AnonymousUri.ToString(),
             SenderDisplayName = content.CpimFrom is not null ? content.CpimFromName : context.SenderName,
             Recipients = context.RecipientUri is { } to ? [to] : [],
@@ -326,7 +359,7 @@ public sealed partial class ImClient
         }
         catch (Exception e) when (e is MessageStoreException or ObjectDisposedException)
         {
-            ClientLog.StoreFailed(_logger, e, "storing a large message");
+            ClientLog.StoreFailed(_logger, e, source == MessageSource.Session ? "storing a session message" : "storing a large message");
             return StoreFailureMsrpStatus;
         }
     }

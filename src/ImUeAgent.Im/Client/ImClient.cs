@@ -3,6 +3,7 @@ using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
 using ImUeAgent.Im.Client.Large;
 using ImUeAgent.Im.Client.Pager;
+using ImUeAgent.Im.Client.Sessions;
 using ImUeAgent.Im.Content;
 using ImUeAgent.Im.FeatureTags;
 using ImUeAgent.Im.Store;
@@ -40,6 +41,7 @@ public sealed partial class ImClient : IAsyncDisposable
     private readonly ClientFeatureTagPolicy _imOnlyPolicy;
     private readonly ApplicationSelector _selector;
     private readonly LargeMessageSender _large;
+    private readonly ChatSessionRegistry _chats;
     private readonly AsyncSignal _senderWake = new();
     private readonly AsyncSignal _inboxChanged = new();
     private readonly AsyncSignal _outboxChanged = new();
@@ -78,6 +80,27 @@ public sealed partial class ImClient : IAsyncDisposable
         _imOnlyPolicy = ClientFeatureTagPolicy.Create(new ImFeatureTagSettings { ContactFeatureTags = settings.ContactFeatureTags });
         _selector = new ApplicationSelector(settings.Applications.Select(ToLocalApplication), settings.DefaultApplicationId);
         _large = new LargeMessageSender(settings, msrp, _time, _logger);
+        _chats = new ChatSessionRegistry(registry => new ChatSessionHost
+        {
+            Settings = settings,
+            Msrp = msrp,
+            Time = _time,
+            Logger = _logger,
+            ImOnlyPolicy = _imOnlyPolicy,
+            OwnOriginator = OwnOriginator,
+            PolicyFor = PolicyFor,
+            UserAgent = () => _registration.UserAgent,
+            Commit = (context, message, body, token) => CommitMsrpAsync(context, message, body, MessageSource.Session, context.CallId, token),
+            Track = Track,
+            Changed = e =>
+            {
+                _chats!.Publish(e);
+                RaiseSafely(SessionChanged, e);
+            },
+            ParticipantsChanged = s => RaiseSafely(SessionParticipantsChanged, s),
+            SubscriptionChanged = registry.OnSubscriptionChanged,
+            Stopping = _stopping.Token,
+        }, s => RaiseSafely(SessionStarted, s), _ => _registration.RequireRegisteredPcscf((tx, dialog) => _chats!.OnNotifyAsync(tx, dialog)));
         Attach(registration.UserAgent);
         registration.UserAgentReplaced += Attach;
         registration.StateChanged += OnRegistrationChanged;
@@ -90,6 +113,53 @@ public sealed partial class ImClient : IAsyncDisposable
     /// <summary>Raised for every delivery-state event of the outbox (sending, sent, delivered, displayed, failed), in
     /// sequence order. <see cref="WatchOutboxAsync"/> is the resumable form.</summary>
     public event Action<OutboxEvent>? OutboxChanged;
+
+    /// <summary>An IM session (7) was created: started here (<see cref="StartChatAsync"/>) or offered by a peer and
+    /// accepted per <see cref="ImClientSettings.SessionAcceptPolicy"/>. Raised before it is established.</summary>
+    public event Action<ImChatSession>? SessionStarted;
+
+    /// <summary>Every state change of every session (Active, Ended with its reason). <see cref="WatchSessionsAsync"/>
+    /// is the stream form.</summary>
+    public event Action<ImChatSessionEvent>? SessionChanged;
+
+    /// <summary>A group session's participant list changed (conference event package NOTIFY, RFC 4575).</summary>
+    public event Action<ImChatSession>? SessionParticipantsChanged;
+
+    /// <summary>The sessions not yet ended, oldest first.</summary>
+    public IReadOnlyList<ImChatSession> Sessions => _chats.List();
+
+    /// <summary>A live session by its id (Call-ID), or null.</summary>
+    public ImChatSession? FindSession(string id) => _chats.Find(id);
+
+    /// <summary>The current state of every live session, then each session event, until cancelled.</summary>
+    public IAsyncEnumerable<ImChatSessionEvent> WatchSessionsAsync(CancellationToken cancellationToken = default) => _chats.WatchAsync(cancellationToken);
+
+    /// <summary>Starts a 1-1 IM session (7.1.1.1) and returns it once Active (INVITE answered, MSRP connected).
+    /// Throws <see cref="ImChatSessionException"/> saying why when it cannot be set up.</summary>
+    public Task<ImChatSession> StartChatAsync(string peerUri, ImChatSessionOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        if (_disposed)
+        {
+            throw new ImChatSessionException(ImChatSessionError.Stopped, "The IM client is stopped");
+        }
+
+        return _chats.StartAsync(peerUri, null, options ?? new ImChatSessionOptions(), cancellationToken);
+    }
+
+    /// <summary>Starts an ad-hoc IM group session (7.1.1.1): INVITE to the conference factory with the participants
+    /// as an RFC 5366 URI list, then a subscription to the focus's conference state (participants in
+    /// <see cref="ImChatSession.Participants"/>).</summary>
+    public Task<ImChatSession> StartGroupChatAsync(IReadOnlyList<string> participants, ImChatSessionOptions? options = null,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(participants);
+        if (_disposed)
+        {
+            throw new ImChatSessionException(ImChatSessionError.Stopped, "The IM client is stopped");
+        }
+
+        return _chats.StartAsync(null, participants, options ?? new ImChatSessionOptions(), cancellationToken);
+    }
 
     /// <summary>Starts the sender loop (sends queued messages whenever registered).</summary>
     public async Task StartAsync(CancellationToken cancellationToken = default)
@@ -223,6 +293,8 @@ public sealed partial class ImClient : IAsyncDisposable
         _disposed = true;
         _registration.UserAgentReplaced -= Attach;
         _registration.StateChanged -= OnRegistrationChanged;
+        // Sessions end with BYE while the UA is still there.
+        await _chats.StopAllAsync().ConfigureAwait(false);
         await _stopping.CancelAsync().ConfigureAwait(false);
         foreach (IncomingSessionEntry entry in _incoming.Values)
         {
@@ -252,6 +324,7 @@ public sealed partial class ImClient : IAsyncDisposable
         userAgent.SetHandler(SipMethod.Message, _registration.RequireRegisteredPcscf(OnMessageAsync));
         userAgent.SetHandler(SipMethod.Invite, _registration.RequireRegisteredPcscf((tx, dialog) => OnInviteAsync(userAgent, tx, dialog)));
         userAgent.SetHandler(SipMethod.Bye, _registration.RequireRegisteredPcscf(OnByeAsync));
+        userAgent.SetHandler(SipMethod.Update, _registration.RequireRegisteredPcscf(OnUpdateAsync));
     }
 
     private void OnRegistrationChanged(RegistrationState state)

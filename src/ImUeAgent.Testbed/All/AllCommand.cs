@@ -176,11 +176,11 @@ internal static class AllCommand
 
                 var modemPort = AgentModemPort(ports);
                 var pcscfPort = (core.Core.UdpEndPoint ?? core.Core.TcpEndPoint)!.Port;
-                var agentJson = AgentConfigJson(stateDirectory, modemPort, pcscfPort, indented: false, core.Im?.FactoryUri);
+                var agentJson = AgentConfigJson(stateDirectory, modemPort, pcscfPort, indented: false, core.Im?.FactoryUri, core.Im?.XcapRoot);
                 var testbedJson = TestbedJson(core, wiring, ports, modemControl?.Announcement, indented: false);
                 if (wiring.AgentConfigPath is not null)
                 {
-                    await File.WriteAllTextAsync(wiring.AgentConfigPath, AgentConfigJson(stateDirectory, modemPort, pcscfPort, indented: true, core.Im?.FactoryUri) + "\n", stop.Token).ConfigureAwait(false);
+                    await File.WriteAllTextAsync(wiring.AgentConfigPath, AgentConfigJson(stateDirectory, modemPort, pcscfPort, indented: true, core.Im?.FactoryUri, core.Im?.XcapRoot) + "\n", stop.Token).ConfigureAwait(false);
                 }
 
                 if (wiring.TestbedConfigPath is not null)
@@ -255,7 +255,8 @@ internal static class AllCommand
     /// P-CSCF's port (+CGCONTRDP reports only the address). The modem profiles are the agent's default directory, or
     /// its built-in plain 27.007 profile when that is absent.
     /// </summary>
-    internal static string AgentConfigJson(string stateDirectory, string modemPort, int pcscfPort, bool indented, string? conferenceFactoryUri = null) => Json(indented, json =>
+    internal static string AgentConfigJson(string stateDirectory, string modemPort, int pcscfPort, bool indented, string? conferenceFactoryUri = null,
+        string? xcapRoot = null) => Json(indented, json =>
     {
         json.WriteStartObject();
         json.WriteStartObject("Daemon");
@@ -275,8 +276,17 @@ internal static class AllCommand
         json.WriteEndObject();
         if (conferenceFactoryUri is not null)
         {
+            // The IM server is there: point the agent at its factory and XCAP list, and publish the IM settings.
             json.WriteStartObject("Im");
             json.WriteString("ConferenceFactoryUri", conferenceFactoryUri);
+            if (xcapRoot is not null)
+            {
+                json.WriteString("XcapRoot", xcapRoot);
+            }
+
+            json.WriteStartObject("Settings");
+            json.WriteBoolean("Publish", true);
+            json.WriteEndObject();
             json.WriteEndObject();
         }
 

@@ -15,10 +15,16 @@ internal sealed partial class ImServer
     private async ValueTask<bool> OnFactoryRequestAsync(ApplicationServerRequest request, CancellationToken cancellationToken)
     {
         var sip = request.Request;
+        if (sip.Method == SipMethod.Invite)
+        {
+            // An ad-hoc IM group session (RFC 5366): the focus (ImServer.Conference.cs).
+            return await OnFactoryInviteAsync(request, cancellationToken).ConfigureAwait(false);
+        }
+
         if (sip.Method != SipMethod.Message)
         {
-            // Ad-hoc IM group sessions (INVITE to the factory) are beyond this testbed.
-            await Core.RespondAsync(sip, request.Flow, 501, "Not Implemented - IM group sessions", cancellationToken: cancellationToken).ConfigureAwait(false);
+            await Core.RespondAsync(sip, request.Flow, 405, addHeaders: b => b.Add(SipHeaderId.Allow, "MESSAGE, INVITE"), cancellationToken: cancellationToken)
+                .ConfigureAwait(false);
             return true;
         }
 

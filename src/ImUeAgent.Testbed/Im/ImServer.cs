@@ -24,6 +24,8 @@ internal sealed record PushReport(string Impi, int Stored, int Delivered, string
 /// <item>the push of Appendix D.2 when such a user registers, as its IM Service Settings (5.2.4, PUBLISH
 /// Event: poc-settings) allow;</item>
 /// <item>the conference factory exploding a URI-list MESSAGE (8.3.2.1 step 7a, RFC 5365) and pre-defined groups (7b);</item>
+/// <item>the conference focus of ad-hoc IM group sessions (INVITE with a URI list to the factory, RFC 5366), relaying
+/// MSRP between the participants and serving the conference event package (RFC 4575);</item>
 /// <item>the deferred-message metadata (12.1.2) over XCAP.</item>
 /// </list>
 /// Requests come on the core's event loop (<see cref="TryHandleAsync"/>); pushes, fan-outs and MSRP run on tasks of
@@ -131,12 +133,20 @@ internal sealed partial class ImServer : IProxyingApplicationServer, IAsyncDispo
     {
         if (request.ServedUser is null)
         {
-            return await OnDialogRequestAsync(request, cancellationToken).ConfigureAwait(false);
+            return IsConferenceUri(request.Request.RequestUri)
+                ? await OnConferenceDialogRequestAsync(request, cancellationToken).ConfigureAwait(false)
+                : await OnDialogRequestAsync(request, cancellationToken).ConfigureAwait(false);
         }
 
         var sip = request.Request;
         if (request.Direction == ServedDirection.Originating)
         {
+            if (IsConferenceUri(sip.RequestUri) && !string.Equals(sip.RequestUri.Host, Domain, StringComparison.OrdinalIgnoreCase))
+            {
+                // The focus's own URI (RFC 4353 §6): SUBSCRIBE to its conference state, a dial-in INVITE.
+                return await OnConferenceRequestAsync(request, cancellationToken).ConfigureAwait(false);
+            }
+
             if (sip.RequestUri.IsEquivalentTo(_factoryUri) || SameAddress(sip.RequestUri, _factoryUri))
             {
                 return await OnFactoryRequestAsync(request, cancellationToken).ConfigureAwait(false);
@@ -249,6 +259,7 @@ internal sealed partial class ImServer : IProxyingApplicationServer, IAsyncDispo
     public async ValueTask DisposeAsync()
     {
         await _stop.CancelAsync().ConfigureAwait(false);
+        StopConferences();
         try
         {
             await Task.WhenAll(_background.Keys).ConfigureAwait(false);

@@ -45,9 +45,21 @@ internal sealed class ImServerOptions
 
     public Option<string?> MsrpListen { get; } = new("--im-msrp") { Description = "The IM server's MSRP listener (default 127.0.0.1:0).", HelpName = "ADDR:PORT" };
 
+    public Option<string?> ConferenceRelease { get; } = new("--im-conference-release")
+    {
+        Description = "When an ad-hoc IM group session ends: alone (default: fewer than two users left, the last one gets BYE) or empty (the last user left).",
+        HelpName = "POLICY",
+    };
+
+    public Option<int?> MaxConferences { get; } = new("--im-max-conferences") { Description = "IM group sessions at once (default 32); more get 503.", HelpName = "N" };
+
     public void AddTo(Command command)
     {
-        Option[] all = [Disable, FactoryUri, Groups, PushBody, PushSetup, DuplicatePush, MalformedPart, OfflineDefault, DeferredExpires, DeferredMaxExpires, Xcap, MsrpListen];
+        Option[] all =
+        [
+            Disable, FactoryUri, Groups, PushBody, PushSetup, DuplicatePush, MalformedPart, OfflineDefault, DeferredExpires, DeferredMaxExpires, Xcap, MsrpListen,
+            ConferenceRelease, MaxConferences,
+        ];
         foreach (var option in all)
         {
             command.Options.Add(option);
@@ -151,8 +163,29 @@ internal sealed class ImServerOptions
             return false;
         }
 
+        ConferenceReleasePolicy? release = parse.GetValue(ConferenceRelease)?.ToLowerInvariant() switch
+        {
+            null or "alone" => ConferenceReleasePolicy.FewerThanTwo,
+            "empty" => ConferenceReleasePolicy.Empty,
+            _ => null,
+        };
+        if (release is null)
+        {
+            error = "--im-conference-release: alone or empty";
+            return false;
+        }
+
+        var maxConferences = parse.GetValue(MaxConferences) ?? 32;
+        if (maxConferences is < 1 or > 10_000)
+        {
+            error = "--im-max-conferences: 1 to 10000";
+            return false;
+        }
+
         settings = new ImServerSettings
         {
+            ConferenceRelease = release.Value,
+            MaxConferences = maxConferences,
             ConferenceFactoryUri = factory,
             Groups = groups,
             PushBody = body.Value,

@@ -25,6 +25,17 @@ internal enum DeferredPushBody
     Multipart,
 }
 
+/// <summary>When the conference focus releases an ad-hoc IM group session (RFC 4353 §5: the focus's policy).</summary>
+internal enum ConferenceReleasePolicy
+{
+    /// <summary>When fewer than two users are in it or still being invited: the one left gets BYE (a group of one is
+    /// no group; the OMA PoC/IM release policy for ad-hoc sessions).</summary>
+    FewerThanTwo,
+
+    /// <summary>Only when the last user has left.</summary>
+    Empty,
+}
+
 /// <summary>Policy of the testbed's IM server (plain data; <see cref="ImServerOptions"/> fills it from the command line).</summary>
 internal sealed record ImServerSettings
 {
@@ -53,6 +64,21 @@ internal sealed record ImServerSettings
     public int MaxRecipients { get; init; } = 64;
 
     public DeferredPushBody PushBody { get; init; } = DeferredPushBody.Sip;
+
+    /// <summary>When an ad-hoc IM group session (INVITE to the conference factory, RFC 5366) ends.</summary>
+    public ConferenceReleasePolicy ConferenceRelease { get; init; } = ConferenceReleasePolicy.FewerThanTwo;
+
+    /// <summary>Conferences at once; the factory answers 503 above it.</summary>
+    public int MaxConferences { get; init; } = 32;
+
+    /// <summary>Largest message a conference relays (a bigger SEND gets MSRP 413; also the a=max-size of the focus).</summary>
+    public int MaxConferenceMessageBytes { get; init; } = 256 * 1024;
+
+    /// <summary>Longest conference-event subscription granted (RFC 4575 §3.7 suggests one hour by default).</summary>
+    public uint MaxConferenceSubscriptionExpires { get; init; } = 3600;
+
+    /// <summary>How long the focus waits for a participant's MSRP connection before it drops it.</summary>
+    public TimeSpan ConferenceMediaTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
     /// <summary>a=setup of the push INVITE's offer (RFC 6135): actpass lets the client choose, which by RFC 6135 §4.2
     /// makes it the active side (it connects to the server).</summary>

@@ -2,6 +2,7 @@
 using System.Text;
 using System.Text.Json;
 using ImUeAgent.Im.Client;
+using ImUeAgent.Im.Settings;
 using ImUeAgent.Im.Store;
 using ImUeAgent.Messaging;
 using ImUeAgent.Sip.Message;
@@ -511,5 +512,148 @@ internal static class MessageJson
         {
             w.WriteString(name, value);
         }
+    }
+}
+
+/// <summary>
+/// org.imue.Agent.GetImSettings: the IM service settings in force (5.2.4) and their publication: status
+/// (Unpublished, Pending, Published, Failed, Stopped), the IM server's last status code, expiry, failure.
+/// </summary>
+internal sealed class GetImSettingsMethod(MessagingHost messaging) : MessagingMethod(messaging)
+{
+    public override string Name => Varlink.Interface + ".GetImSettings";
+
+    protected override async Task InvokeAsync(MessageStore store, ApiCall call, ApiReplyWriter reply, CancellationToken cancellationToken) =>
+        await reply.ReplyAsync(w => SettingsJson.Write(w, Messaging.Settings, Messaging.Publication), continues: false, cancellationToken).ConfigureAwait(false);
+}
+
+/// <summary>
+/// org.imue.Agent.SetImSettings {settings: {offlineDelivery: false, …}}: changes some of the seven settings, saves
+/// them, publishes them (a PUBLISH modify) and answers with the outcome, e.g. publication.lastStatusCode 200.
+/// </summary>
+internal sealed class SetImSettingsMethod(MessagingHost messaging) : MessagingMethod(messaging)
+{
+    public override string Name => Varlink.Interface + ".SetImSettings";
+
+    protected override async Task InvokeAsync(MessageStore store, ApiCall call, ApiReplyWriter reply, CancellationToken cancellationToken)
+    {
+        if (!call.Parameters.TryGetProperty("settings", out var changes))
+        {
+            throw new ApiParameterException("settings", "an object with the settings to change is required");
+        }
+
+        var next = ImSettingsStore.Apply(Messaging.Settings, changes, out var problem)
+            ?? throw new ApiParameterException("settings", problem ?? "invalid");
+        var publication = await Messaging.UpdateSettingsAsync(next, cancellationToken).ConfigureAwait(false);
+        await reply.ReplyAsync(w => SettingsJson.Write(w, next, publication), continues: false, cancellationToken).ConfigureAwait(false);
+    }
+}
+
+/// <summary>
+/// org.imue.Agent.ListDeferred: the deferred messages the IM server holds for this user (12.1.2), read over XCAP from
+/// Im.XcapRoot: reference, sender, date, subject, size, content type, expiry.
+/// </summary>
+internal sealed class ListDeferredMethod(MessagingHost messaging, Configuration.AgentConfig config, TimeProvider time) : MessagingMethod(messaging)
+{
+    public override string Name => Varlink.Interface + ".ListDeferred";
+
+    protected override async Task InvokeAsync(MessageStore store, ApiCall call, ApiReplyWriter reply, CancellationToken cancellationToken)
+    {
+        if (config.Im.XcapRoot.Length == 0)
+        {
+            throw new ApiParameterException("Im.XcapRoot", "no XCAP root is configured");
+        }
+
+        var identity = Messaging.Registration?.State.PublicIdentities.FirstOrDefault(i => i.StartsWith("sip:", StringComparison.OrdinalIgnoreCase))
+            ?? throw new ApiParameterException("registration", "not registered: the deferred list is per registered identity");
+        DeferredList list;
+        try
+        {
+            using var client = new DeferredListClient(new DeferredListClientSettings { XcapRoot = new Uri(config.Im.XcapRoot), UserAgent = ProductInfo.UserAgent }, time);
+            list = await client.GetAsync(identity, cancellationToken).ConfigureAwait(false);
+        }
+        catch (DeferredListException ex)
+        {
+            await reply.ErrorAsync(Varlink.Interface + ".DeferredListUnavailable", w =>
+            {
+                w.WriteString("reason", ex.Reason.ToString());
+                w.WriteString("detail", ex.Message);
+            }, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        await reply.ReplyAsync(w =>
+        {
+            w.WriteStartArray("messages");
+            foreach (var m in list.Messages)
+            {
+                w.WriteStartObject();
+                w.WriteString("reference", m.HistoryReference);
+                w.WriteString("mode", m.Mode.ToString());
+                WriteOptional(w, "from", m.AuthenticatedIdentity ?? m.From);
+                WriteOptional(w, "subject", m.Subject);
+                WriteOptional(w, "contentType", m.ContentType);
+                if (m.Date is { } date)
+                {
+                    w.WriteString("date", date);
+                }
+
+                if (m.Size is { } size)
+                {
+                    w.WriteNumber("size", size);
+                }
+
+                if (m.Expiry is { } expiry)
+                {
+                    w.WriteString("expiry", expiry);
+                }
+
+                w.WriteEndObject();
+            }
+
+            w.WriteEndArray();
+        }, continues: false, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static void WriteOptional(Utf8JsonWriter w, string name, string? value)
+    {
+        if (value is not null)
+        {
+            w.WriteString(name, value);
+        }
+    }
+}
+
+internal static class SettingsJson
+{
+    public static void Write(Utf8JsonWriter w, Im.Settings.ImSettings settings, Im.Settings.ImSettingsPublicationState? publication)
+    {
+        w.WritePropertyName("settings");
+        ImSettingsStore.Write(w, settings);
+        w.WritePropertyName("publication");
+        if (publication is null)
+        {
+            w.WriteNullValue();
+            return;
+        }
+
+        w.WriteStartObject();
+        w.WriteString("status", publication.Status.ToString());
+        if (publication.LastStatusCode is { } code)
+        {
+            w.WriteNumber("lastStatusCode", code);
+        }
+
+        if (publication.ExpiresAt is { } expires)
+        {
+            w.WriteString("expiresAt", expires);
+        }
+
+        if (publication.FailureText is { } failure)
+        {
+            w.WriteString("failure", failure);
+        }
+
+        w.WriteEndObject();
     }
 }

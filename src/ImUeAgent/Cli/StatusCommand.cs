@@ -192,6 +192,13 @@ internal static class StatusCommand
             output.WriteLine($"  identities  {(identities.Length == 0 ? "-" : identities)}");
         }
 
+        if (status.TryGetProperty("imSettings", out var im) && im.ValueKind == JsonValueKind.Object)
+        {
+            var code = im.GetProperty("lastStatusCode") is { ValueKind: JsonValueKind.Number } c ? $" ({c.GetInt32()})" : "";
+            var why = im.GetProperty("failure") is { ValueKind: JsonValueKind.String } f ? $": {f.GetString()}" : "";
+            output.WriteLine($"IM settings   {im.GetProperty("status").GetString()}{code}{why}");
+        }
+
         var failure = status.GetProperty("lastFailure");
         output.WriteLine(failure.ValueKind == JsonValueKind.Null
             ? "last failure  none"

@@ -51,6 +51,44 @@ internal sealed class ImSection
 
     /// <summary>Positive knowledge of an end-to-end connection-oriented transport: pager mode above 1300 bytes (8.1).</summary>
     public bool AssumeConnectionOrientedTransport { get; set; }
+
+    /// <summary>The IM XDMS's XCAP root (http://host:port/services) for the deferred-message list (12.1.2); empty: none.</summary>
+    [HttpUri]
+    public string XcapRoot { get; set; } = "";
+
+    /// <summary>The IM service settings published to the IM server (5.2.4).</summary>
+    [ValidateObjectMembers]
+    public ImSettingsSection Settings { get; set; } = new();
+}
+
+/// <summary>
+/// OMA SIMPLE IM 5.2.4 service settings: published with PUBLISH (Event: poc-settings) after registration, refreshed,
+/// removed on shutdown. These are the defaults; a change made through the API (SetImSettings) is kept in the state
+/// directory and wins over them.
+/// </summary>
+internal sealed class ImSettingsSection
+{
+    /// <summary>Publish at all (an IMS core without an IM server answers PUBLISH with an error, retried with backoff).</summary>
+    public bool Publish { get; set; }
+
+    /// <summary>Requested publication lifetime in seconds, kept within the registration's.</summary>
+    [Range(60, 86400)]
+    public int Expires { get; set; } = 3600;
+
+    public bool IncomingSessionBarring { get; set; }
+
+    public bool IncomingPagerLargeModeBarring { get; set; }
+
+    public bool Invisibility { get; set; }
+
+    /// <summary>Messages for this user are stored while it is offline and pushed when it registers.</summary>
+    public bool OfflineDelivery { get; set; } = true;
+
+    public bool SessionModeHistory { get; set; }
+
+    public bool PagerLargeModeHistory { get; set; }
+
+    public bool IncomingFileTransferBarring { get; set; }
 }
 
 /// <summary>IMS registration (TS 24.229 §5.1.1) once the modem's IMS PDN is up.</summary>
@@ -240,7 +278,18 @@ internal static class AgentConfigSchema
             (nameof(ImSection.Anonymous), ConfigSchema.Value),
             (nameof(ImSection.AcceptIncomingSessions), ConfigSchema.Value),
             (nameof(ImSection.AcceptDeferredPush), ConfigSchema.Value),
-            (nameof(ImSection.AssumeConnectionOrientedTransport), ConfigSchema.Value))));
+            (nameof(ImSection.AssumeConnectionOrientedTransport), ConfigSchema.Value),
+            (nameof(ImSection.XcapRoot), ConfigSchema.Value),
+            (nameof(ImSection.Settings), ConfigSchema.Section(
+                (nameof(ImSettingsSection.Publish), ConfigSchema.Value),
+                (nameof(ImSettingsSection.Expires), ConfigSchema.Value),
+                (nameof(ImSettingsSection.IncomingSessionBarring), ConfigSchema.Value),
+                (nameof(ImSettingsSection.IncomingPagerLargeModeBarring), ConfigSchema.Value),
+                (nameof(ImSettingsSection.Invisibility), ConfigSchema.Value),
+                (nameof(ImSettingsSection.OfflineDelivery), ConfigSchema.Value),
+                (nameof(ImSettingsSection.SessionModeHistory), ConfigSchema.Value),
+                (nameof(ImSettingsSection.PagerLargeModeHistory), ConfigSchema.Value),
+                (nameof(ImSettingsSection.IncomingFileTransferBarring), ConfigSchema.Value))))));
 }
 
 /// <summary>Range and presence checks, generated at compile time (no reflection, AOT-clean).</summary>

@@ -97,3 +97,14 @@ internal sealed class SipUriTextAttribute : ValidationAttribute
 
     public override string FormatErrorMessage(string name) => $"The field {name} must be a sip: URI such as sip:alice@example.net{(AllowEmpty ? " or empty" : "")}.";
 }
+
+/// <summary>Empty, or an absolute http:// or https:// URI.</summary>
+[AttributeUsage(AttributeTargets.Property)]
+internal sealed class HttpUriAttribute : ValidationAttribute
+{
+    public override bool IsValid(object? value) =>
+        value is string text && (text.Length == 0 ||
+            (text.Length <= 512 && Uri.TryCreate(text, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps)));
+
+    public override string FormatErrorMessage(string name) => $"The field {name} must be an http:// or https:// URI or empty.";
+}

@@ -110,6 +110,9 @@ internal static class AgentDaemon
         builder.Services.AddSingleton<IApiMethod, AckInboxMethod>();
         builder.Services.AddSingleton<IApiMethod, GetOutgoingMethod>();
         builder.Services.AddSingleton<IApiMethod, WatchDeliveryMethod>();
+        builder.Services.AddSingleton<IApiMethod, GetImSettingsMethod>();
+        builder.Services.AddSingleton<IApiMethod, SetImSettingsMethod>();
+        builder.Services.AddSingleton<IApiMethod, ListDeferredMethod>();
         builder.Services.AddHostedService<ApiServer>();
         return builder.Build();
     }

@@ -132,6 +132,9 @@ internal enum DaemonPhase
 internal sealed record FailureSnapshot(DateTimeOffset At, string Component, string Reason);
 
 /// <summary>One state of the daemon. Sections are added as components start reporting.</summary>
+/// <summary>The IM service settings publication in the status: status, the IM server's last answer, expiry.</summary>
+internal sealed record ImSettingsSnapshot(string Status, int? LastStatusCode, DateTimeOffset? ExpiresAt, string? Failure);
+
 internal sealed record StatusSnapshot
 {
     public long Sequence { get; init; }
@@ -155,6 +158,9 @@ internal sealed record StatusSnapshot
 
     /// <summary>IMS registration, once it has started.</summary>
     public RegistrationSnapshot? Registration { get; init; }
+
+    /// <summary>The IM service settings publication (5.2.4), while one is kept.</summary>
+    public ImSettingsSnapshot? ImSettings { get; init; }
 
     /// <summary>The one-line form for STATUS= and the log.</summary>
     [JsonIgnore]

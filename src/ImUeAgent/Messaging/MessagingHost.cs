@@ -4,6 +4,7 @@ using System.Net.Sockets;
 using ImUeAgent.Configuration;
 using ImUeAgent.Daemon;
 using ImUeAgent.Im.Client;
+using ImUeAgent.Im.Settings;
 using ImUeAgent.Im.Store;
 using ImUeAgent.Ims.Registration;
 using ImUeAgent.Msrp.Sessions;
@@ -33,7 +34,19 @@ internal sealed class MessagingHost(AgentConfig config, AgentState state, TimePr
     private ImsRegistration? _attachedTo;
     private MsrpEndpoint? _msrp;
     private MsrpTcpListener? _msrpListener;
+    private ImSettingsPublisher? _publisher;
+    private ImSettingsStore? _settingsStore;
+    private ImSettings _settings = new();
     private bool _stopped;
+
+    /// <summary>The IM service settings in force (configured defaults, or what the user set last through the API).</summary>
+    public ImSettings Settings => _settings;
+
+    /// <summary>The settings publication's state, or null when publishing is off or there is no registration.</summary>
+    public ImSettingsPublicationState? Publication => _publisher?.State;
+
+    /// <summary>The registration the IM client follows now.</summary>
+    public ImsRegistration? Registration => _attachedTo;
 
     /// <summary>The IM client of the current registration, or null.</summary>
     public ImClient? Client => _client;
@@ -52,6 +65,13 @@ internal sealed class MessagingHost(AgentConfig config, AgentState state, TimePr
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
+        _settingsStore = new ImSettingsStore(config.Daemon.StateDirectory, config.Im.Settings);
+        _settings = _settingsStore.Load(out var settingsProblem);
+        if (settingsProblem is not null)
+        {
+            _logger.SettingsFileIgnored(settingsProblem);
+        }
+
         var path = Path.Combine(config.Daemon.StateDirectory, DatabaseFileName);
         try
         {
@@ -115,6 +135,21 @@ internal sealed class MessagingHost(AgentConfig config, AgentState state, TimePr
             client.OutboxChanged += _ => OutboxChanged.Signal();
             (_client, _attachedTo, _msrp, _msrpListener) = (client, registration, msrp, listener);
             await client.StartAsync(cancellationToken).ConfigureAwait(false);
+            if (config.Im.Settings.Publish)
+            {
+                _publisher = new ImSettingsPublisher(registration, _settings, new ImSettingsPublisherSettings
+                {
+                    UserAgent = ProductInfo.UserAgent,
+                    Expires = (uint)config.Im.Settings.Expires,
+                    ApplicationFeatureTags = config.Im.AcceptContactTags,
+                }, time, loggers);
+                _publisher.StateChanged += p => state.Update(s => s with
+                {
+                    ImSettings = new ImSettingsSnapshot(p.Status.ToString(), p.LastStatusCode, p.ExpiresAt, p.FailureText),
+                });
+                _publisher.Start();
+            }
+
             _logger.ImAttached(local.ToString(), listener.LocalEndPoint.Port);
         }
         finally
@@ -148,7 +183,33 @@ internal sealed class MessagingHost(AgentConfig config, AgentState state, TimePr
             // Stop sending and receiving before IMS de-registers (that host stops after this one); the store stays
             // open until every commit in flight is done.
             _stopped = true;
+            if (_publisher is { } publisher)
+            {
+                // 5.2.4: the settings publication is removed on shutdown, while still registered.
+                await publisher.StopAsync(cancellationToken).ConfigureAwait(false);
+            }
+
             await DetachCoreAsync().ConfigureAwait(false);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>
+    /// The user changed the IM service settings: saved first (they survive a restart), then published (a modify of
+    /// the current publication, 5.2.4); returns the publication state after the attempt (its status code is what the
+    /// user is told), or null when publishing is off or there is no registration.
+    /// </summary>
+    public async Task<ImSettingsPublicationState?> UpdateSettingsAsync(ImSettings settings, CancellationToken cancellationToken)
+    {
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            _settingsStore?.Save(settings);
+            _settings = settings;
+            return _publisher is { } publisher ? await publisher.UpdateAsync(settings, cancellationToken).ConfigureAwait(false) : null;
         }
         finally
         {
@@ -158,8 +219,14 @@ internal sealed class MessagingHost(AgentConfig config, AgentState state, TimePr
 
     private async Task DetachCoreAsync()
     {
-        var (client, listener, msrp) = (_client, _msrpListener, _msrp);
-        (_client, _attachedTo, _msrpListener, _msrp) = (null, null, null, null);
+        var (client, listener, msrp, publisher) = (_client, _msrpListener, _msrp, _publisher);
+        (_client, _attachedTo, _msrpListener, _msrp, _publisher) = (null, null, null, null, null);
+        if (publisher is not null)
+        {
+            await publisher.DisposeAsync().ConfigureAwait(false);
+            state.Update(s => s with { ImSettings = null });
+        }
+
         if (client is not null)
         {
             await client.DisposeAsync().ConfigureAwait(false);
@@ -215,4 +282,7 @@ internal static partial class MessagingLog
 
     [LoggerMessage(403, LogLevel.Warning, "MSRP socket not tied to interface {Detail}: it stays bound to the address only")]
     public static partial void MsrpNotTied(this ILogger logger, string detail);
+
+    [LoggerMessage(404, LogLevel.Warning, "saved IM settings ignored: {Problem}")]
+    public static partial void SettingsFileIgnored(this ILogger logger, string problem);
 }

@@ -117,6 +117,22 @@ internal sealed class Device : IAsyncDisposable
         return messages;
     }
 
+    /// <summary>Waits (over WatchStatus) until the status satisfies <paramref name="reached"/>; returns it.</summary>
+    public async Task<JsonElement> WaitForStatusAsync(Func<JsonElement, bool> reached)
+    {
+        using var watcher = new VarlinkClient(SocketPath);
+        await watcher.SendAsync("""{"method":"org.imue.Agent.WatchStatus","more":true}""");
+        while (true)
+        {
+            var reply = await watcher.ReceiveAsync(Long) ?? throw new InvalidOperationException($"{Name}: status stream ended");
+            var status = reply.GetProperty("parameters").GetProperty("status");
+            if (reached(status))
+            {
+                return status.Clone();
+            }
+        }
+    }
+
     /// <summary>Waits for a delivery event of message <paramref name="id"/> in one of <paramref name="states"/>.</summary>
     public async Task<JsonElement> WaitForDeliveryAsync(long id, params string[] states)
     {
