@@ -1024,7 +1024,7 @@ public sealed class ImsRegistration : IAsyncDisposable
     {
         SipUserAgent ua = _userAgentFactory(address);
         ua.Authenticator = new SipAuthenticator([_credentials]);
-        ua.SetHandler(SipMethod.Notify, OnNotifyAsync);
+        ua.SetNotifyHandler("reg", OnNotifyAsync);
         ua.Transports.ConnectionClosed += (remote, reason) => _events.Writer.TryWrite(new ConnectionLost(ua, remote, reason));
         return ua;
     }

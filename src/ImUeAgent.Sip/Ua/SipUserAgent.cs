@@ -71,6 +71,7 @@ public sealed class SipUserAgent : IAsyncDisposable
     private readonly ILogger _logger;
     private readonly SipTransportKind _preferred;
     private readonly ConcurrentDictionary<string, SipRequestHandler> _handlers = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, SipRequestHandler> _notifyHandlers = new(StringComparer.OrdinalIgnoreCase);
     private readonly ConcurrentDictionary<string, (SipRequest Ack, SipTransportAddress To)> _acks = new(StringComparer.Ordinal);
     private readonly ConcurrentQueue<string> _ackOrder = new();
     private bool _started;
@@ -170,6 +171,27 @@ public sealed class SipUserAgent : IAsyncDisposable
     }
 
     public void SetHandler(SipMethod method, SipRequestHandler handler) => SetHandler(method.ToToken(), handler);
+
+    /// <summary>
+    /// Handles NOTIFYs of one event package (RFC 6665 §8.2.1: the Event header's package, e.g. "reg" or "conference"),
+    /// so several subscribers share one UA: a NOTIFY goes to its package's handler, else to the NOTIFY handler of
+    /// <see cref="SetHandler(string, SipRequestHandler)"/>, else it gets 489 Bad Event.
+    /// </summary>
+    public void SetNotifyHandler(string eventPackage, SipRequestHandler handler)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(eventPackage);
+        _notifyHandlers[eventPackage] = handler ?? throw new ArgumentNullException(nameof(handler));
+    }
+
+    private bool TryGetHandler(SipRequest request, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out SipRequestHandler? handler)
+    {
+        if (request.Method == SipMethod.Notify && request.Headers.Event?.Token is { } package && _notifyHandlers.TryGetValue(package, out handler))
+        {
+            return true;
+        }
+
+        return _handlers.TryGetValue(request.MethodName, out handler);
+    }
 
     /// <summary>A Contact URI for this UA on a transport: sip:user@address:port[;transport=tcp].</summary>
     public SipUri ContactUri(string? user, SipTransportKind? transport = null)
@@ -433,7 +455,7 @@ public sealed class SipUserAgent : IAsyncDisposable
             if (request.Headers.To?.Tag is not null)
             {
                 dialog = Dialogs.Find(request);
-                if (dialog is null && request.Method == SipMethod.Notify && _handlers.TryGetValue(request.MethodName, out SipRequestHandler? notify))
+                if (dialog is null && request.Method == SipMethod.Notify && TryGetHandler(request, out SipRequestHandler? notify))
                 {
                     // RFC 6665 §4.1.2.4: a NOTIFY may overtake the 2xx to SUBSCRIBE; its handler creates the dialog
                     // (or answers 481 itself).
@@ -460,9 +482,16 @@ public sealed class SipUserAgent : IAsyncDisposable
                 }
             }
 
-            if (_handlers.TryGetValue(request.MethodName, out SipRequestHandler? handler))
+            if (TryGetHandler(request, out SipRequestHandler? handler))
             {
                 await handler(tx, dialog).ConfigureAwait(false);
+                return;
+            }
+
+            if (request.Method == SipMethod.Notify && !_notifyHandlers.IsEmpty)
+            {
+                // RFC 6665 §8.2.1: an event package nobody here subscribed to.
+                tx.Respond(SipMessageBuilder.ResponseTo(request, 489).BuildResponse());
                 return;
             }
 

@@ -171,6 +171,30 @@ public sealed class SipUserAgentTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task Notifies_go_to_the_handler_of_their_event_package_and_an_unknown_package_gets_489()
+    {
+        var seen = new ConcurrentQueue<string>();
+        SipRequestHandler Handler(string name) => (tx, _) =>
+        {
+            seen.Enqueue(name);
+            tx.Respond(SipMessageBuilder.ResponseTo(tx.Request, 200).BuildResponse());
+            return ValueTask.CompletedTask;
+        };
+        _core.SetNotifyHandler("reg", Handler("reg"));
+        _core.SetNotifyHandler("conference", Handler("conference"));
+        _ue.Start();
+        _core.Start();
+        async Task<int> NotifyAsync(string package, uint cseq) => (await _ue.SendAsync(
+            OutOfDialog(SipMethod.Notify, "sip:core@10.0.0.1", cseq).Add(SipHeaderId.Event, package).Add(SipHeaderId.SubscriptionState, "active").BuildRequest(),
+            cancellationToken: Ct).WaitAsync(TimeSpan.FromSeconds(10), Ct)).StatusCode;
+
+        Assert.Equal(200, await NotifyAsync("conference", 1));
+        Assert.Equal(200, await NotifyAsync("reg;id=7", 2));
+        Assert.Equal(489, await NotifyAsync("presence", 3));
+        Assert.Equal(["conference", "reg"], seen);
+    }
+
+    [Fact]
     public async Task UnhandledMethodGets501AndUnknownDialog481()
     {
         _ue.Start();

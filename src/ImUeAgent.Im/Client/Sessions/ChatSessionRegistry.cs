@@ -227,9 +227,8 @@ internal sealed class ChatSessionRegistry
         _subscriptions[subscription.CallId] = subscription;
         if (_notifyInstalled.TryAdd(userAgent, 0))
         {
-            // The UA has one handler per method and the registration's reg-event NOTIFY handler is on it: see the
-            // report — the conference NOTIFYs need the UA to dispatch NOTIFY by event package.
-            userAgent.SetHandler(SipMethod.Notify, _notifyHandler(userAgent));
+            // NOTIFYs are dispatched by event package: the registration's "reg" handler stays in place.
+            userAgent.SetNotifyHandler("conference", _notifyHandler(userAgent));
         }
     }
 
