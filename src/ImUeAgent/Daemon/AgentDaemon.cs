@@ -113,6 +113,11 @@ internal static class AgentDaemon
         builder.Services.AddSingleton<IApiMethod, GetImSettingsMethod>();
         builder.Services.AddSingleton<IApiMethod, SetImSettingsMethod>();
         builder.Services.AddSingleton<IApiMethod, ListDeferredMethod>();
+        builder.Services.AddSingleton<IApiMethod, StartChatMethod>();
+        builder.Services.AddSingleton<IApiMethod, SendInSessionMethod>();
+        builder.Services.AddSingleton<IApiMethod, EndSessionMethod>();
+        builder.Services.AddSingleton<IApiMethod, ListSessionsMethod>();
+        builder.Services.AddSingleton<IApiMethod, WatchSessionsMethod>();
         builder.Services.AddHostedService<ApiServer>();
         return builder.Build();
     }

@@ -1,0 +1,96 @@
+// SPDX-License-Identifier: MIT
+using System.Text.Json;
+using ImUeAgent.EndToEnd.Tests.Support;
+
+namespace ImUeAgent.EndToEnd.Tests.Im;
+
+/// <summary>Session mode (7.1.1.1) between published agents through the testbed: a 1-to-1 chat and an ad-hoc group chat
+/// through the conference focus, driven over the local API.</summary>
+public sealed class SessionModeTests
+{
+    private static async Task<JsonElement> WaitForSessionAsync(Device device, Func<JsonElement, bool> match)
+    {
+        using var watcher = new VarlinkClient(device.SocketPath);
+        await watcher.SendAsync("""{"method":"org.imue.Agent.WatchSessions","more":true}""");
+        while (true)
+        {
+            var reply = await watcher.ReceiveAsync(TimeSpan.FromSeconds(60)) ?? throw new InvalidOperationException("session stream ended");
+            if (reply.TryGetProperty("error", out var error))
+            {
+                throw new InvalidOperationException($"WatchSessions answered {error.GetString()}");
+            }
+
+            var session = reply.GetProperty("parameters").GetProperty("session");
+            if (match(session))
+            {
+                return session.Clone();
+            }
+        }
+    }
+
+    [Fact]
+    public async Task A_chat_session_carries_messages_both_ways_and_ends_on_either_side()
+    {
+        await using var testbed = await TestbedAll.StartAsync("udp", "--digest-user", "bob:bob-pw");
+        await using var alice = Device.Card(testbed);
+        await using var bob = Device.DigestUser(testbed, "bob", "bob-pw");
+        await alice.StartAsync();
+        await bob.StartAsync();
+
+        var started = (await alice.CallAsync("StartChat", $$"""{"to":"{{bob.Impu}}"}""")).GetProperty("session");
+        Assert.Equal("Active", started.GetProperty("state").GetString());
+        var id = started.GetProperty("id").GetString();
+        var incoming = await WaitForSessionAsync(bob, s => s.GetProperty("state").GetString() == "Active");
+        Assert.Equal("Terminating", incoming.GetProperty("direction").GetString());
+
+        var sent = await alice.CallAsync("SendInSession", $$"""{"session":"{{id}}","text":"hi bob, in a session"}""");
+        Assert.True(sent.GetProperty("delivered").GetBoolean());
+        var atBob = Assert.Single(await bob.WaitForInboxAsync(1));
+        Assert.Equal("Session", atBob.GetProperty("source").GetString());
+        Assert.Equal("hi bob, in a session", atBob.GetProperty("text").GetString());
+
+        await bob.CallAsync("SendInSession", $$"""{"session":"{{incoming.GetProperty("id").GetString()}}","text":"hello alice"}""");
+        Assert.Equal("hello alice", Assert.Single(await alice.WaitForInboxAsync(1)).GetProperty("text").GetString());
+
+        // Watch alice's sessions first (the stream starts with the live ones), then bob hangs up.
+        using var watcher = new VarlinkClient(alice.SocketPath);
+        await watcher.SendAsync("""{"method":"org.imue.Agent.WatchSessions","more":true}""");
+        JsonElement Next(JsonElement? reply) => (reply ?? throw new InvalidOperationException("session stream ended")).GetProperty("parameters").GetProperty("session");
+        Assert.Equal(id, Next(await watcher.ReceiveAsync(TimeSpan.FromSeconds(30))).GetProperty("id").GetString());
+        await bob.CallAsync("EndSession", $$"""{"session":"{{incoming.GetProperty("id").GetString()}}"}""");
+        JsonElement ended;
+        do
+        {
+            ended = Next(await watcher.ReceiveAsync(TimeSpan.FromSeconds(30)));
+        }
+        while (ended.GetProperty("state").GetString() != "Ended");
+        Assert.Equal(id, ended.GetProperty("id").GetString());
+        Assert.Equal("RemoteBye", ended.GetProperty("endReason").GetString());
+        Assert.Contains(testbed.SipMessages(), m => m.GetProperty("startLine").GetString()!.StartsWith("BYE ", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_group_chat_through_the_focus_reaches_every_member_and_shows_the_roster()
+    {
+        await using var testbed = await TestbedAll.StartAsync("udp", "--digest-user", "bob:bob-pw", "--digest-user", "carol:carol-pw");
+        await using var alice = Device.Card(testbed);
+        await using var bob = Device.DigestUser(testbed, "bob", "bob-pw");
+        await using var carol = Device.DigestUser(testbed, "carol", "carol-pw");
+        await alice.StartAsync();
+        await bob.StartAsync();
+        await carol.StartAsync();
+
+        var group = (await alice.CallAsync("StartChat", $$"""{"to":["{{bob.Impu}}","{{carol.Impu}}"],"subject":"lunch"}""")).GetProperty("session");
+        Assert.True(group.GetProperty("group").GetBoolean());
+        var id = group.GetProperty("id").GetString();
+        await WaitForSessionAsync(bob, s => s.GetProperty("state").GetString() == "Active");
+        await WaitForSessionAsync(carol, s => s.GetProperty("state").GetString() == "Active");
+        var roster = await WaitForSessionAsync(alice, s => s.GetProperty("id").GetString() == id
+            && s.GetProperty("participants").EnumerateArray().Count(p => p.GetProperty("participating").GetBoolean()) >= 3);
+        Assert.Contains(roster.GetProperty("participants").EnumerateArray(), p => p.GetProperty("uri").GetString()!.Contains("carol", StringComparison.Ordinal));
+
+        await alice.CallAsync("SendInSession", $$"""{"session":"{{id}}","text":"pizza at noon?"}""");
+        Assert.Equal("pizza at noon?", Assert.Single(await bob.WaitForInboxAsync(1)).GetProperty("text").GetString());
+        Assert.Equal("pizza at noon?", Assert.Single(await carol.WaitForInboxAsync(1)).GetProperty("text").GetString());
+    }
+}
