@@ -158,23 +158,37 @@ internal static class MessagingCommands
     public static Command CreateChat(TextReader input, TextWriter output, TextWriter error)
     {
         var socket = SocketOption();
-        var peer = new Argument<string>("peer") { Description = "The other party's URI (sip: or tel:)." };
+        var peers = new Argument<string[]>("peer") { Description = "The other party's URI (sip: or tel:); several make a group chat through the conference factory.", Arity = ArgumentArity.OneOrMore };
+        var pager = new Option<bool>("--pager") { Description = "Send each line as its own message (pager or large message mode) instead of in a session." };
         var command = new Command("chat", """
-            Interactive 1-to-1 messaging with PEER: each line typed is sent (pager or large message mode as its size
-            needs), and messages from PEER are printed as they arrive and acknowledged. End with Ctrl-D or Ctrl-C.
+            Interactive chat with PEER: a session-mode chat (SIP INVITE + MSRP, 7.1.1.1), or a group chat with
+            several PEERs; each line typed is sent in the session, and what the others send is printed as it
+            arrives and acknowledged. With --pager each line is a message of its own. End with Ctrl-D or Ctrl-C
+            (the session ends with BYE).
             """)
         {
-            peer, socket,
+            peers, pager, socket,
         };
         command.SetAction((parse, cancellationToken) => RunGuardedAsync(error, async () =>
         {
             var path = parse.GetValue(socket)!;
-            var other = parse.GetValue(peer)!;
+            var others = parse.GetValue(peers)!;
+            var usePager = parse.GetValue(pager);
             await using var watcher = await ApiClient.ConnectAsync(path, cancellationToken).ConfigureAwait(false);
             await using var sender = await ApiClient.ConnectAsync(path, cancellationToken).ConfigureAwait(false);
             await using var acker = await ApiClient.ConnectAsync(path, cancellationToken).ConfigureAwait(false);
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            await output.WriteLineAsync($"chat with {other}; Ctrl-D ends").ConfigureAwait(false);
+
+            string? session = null;
+            if (!usePager)
+            {
+                await sender.SendAsync(Varlink.Interface + ".StartChat", w => WriteArray(w, "to", others), more: false, stop.Token).ConfigureAwait(false);
+                using var started = await sender.ReceiveAsync(stop.Token).ConfigureAwait(false)
+                    ?? throw new ApiUnavailableException("the daemon closed the connection without answering");
+                session = Parameters(started).GetProperty("session").GetProperty("id").GetString();
+            }
+
+            await output.WriteLineAsync($"chat with {string.Join(", ", others)}{(session is null ? " (pager mode)" : " (session)")}; Ctrl-D ends").ConfigureAwait(false);
             await watcher.SendAsync(Varlink.Interface + ".WatchInbox", null, more: true, stop.Token).ConfigureAwait(false);
             var printing = Task.Run(async () =>
             {
@@ -183,7 +197,8 @@ internal static class MessagingCommands
                     using (reply)
                     {
                         var m = Parameters(reply).GetProperty("message");
-                        if (SameParty(m.GetProperty("from").GetString(), other))
+                        var inSession = session is not null && m.TryGetProperty("conversationId", out var c) && c.GetString() == session;
+                        if (inSession || session is null && others.Any(o => SameParty(m.GetProperty("from").GetString(), o)))
                         {
                             await output.WriteLineAsync($"< {Describe(m)}").ConfigureAwait(false);
                             await AckAsync(acker, m.GetProperty("id").GetInt64(), stop.Token).ConfigureAwait(false);
@@ -191,21 +206,48 @@ internal static class MessagingCommands
                     }
                 }
             }, stop.Token);
+            // Ctrl-C (SIGINT) ends the chat cleanly (BYE), like Ctrl-D; a blocked console read is simply abandoned.
+            ConsoleCancelEventHandler onCancel = (_, e) =>
+            {
+                e.Cancel = true;
+                stop.Cancel();
+            };
+            Console.CancelKeyPress += onCancel;
             try
             {
-                while (await input.ReadLineAsync(stop.Token).ConfigureAwait(false) is { } line)
+                // Console.In reads synchronously even through ReadLineAsync: read on a worker so Ctrl-C is not stuck
+                // behind a blocked read.
+                while (await Task.Run(input.ReadLine, CancellationToken.None).WaitAsync(stop.Token).ConfigureAwait(false) is { } line)
                 {
                     if (line.Length == 0)
                     {
                         continue;
                     }
 
-                    var (id, _) = await SendAsync(sender, new SendRequest([other], line, null, null, [], "auto", [], null), stop.Token).ConfigureAwait(false);
-                    await output.WriteLineAsync($"> queued {id}").ConfigureAwait(false);
+                    if (session is null)
+                    {
+                        var (id, _) = await SendAsync(sender, new SendRequest(others, line, null, null, [], "auto", [], null), stop.Token).ConfigureAwait(false);
+                        await output.WriteLineAsync($"> queued {id}").ConfigureAwait(false);
+                        continue;
+                    }
+
+                    await sender.SendAsync(Varlink.Interface + ".SendInSession", w =>
+                    {
+                        w.WriteString("session", session);
+                        w.WriteString("text", line);
+                    }, more: false, stop.Token).ConfigureAwait(false);
+                    using var sent = await sender.ReceiveAsync(stop.Token).ConfigureAwait(false)
+                        ?? throw new ApiUnavailableException("the daemon closed the connection without answering");
+                    var result = Parameters(sent);
+                    await output.WriteLineAsync(result.GetProperty("delivered").GetBoolean() ? "> sent" : $"> not delivered ({result.GetProperty("statusCode").GetInt32()})").ConfigureAwait(false);
                 }
             }
-            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            catch (OperationCanceledException) when (stop.IsCancellationRequested)
             {
+            }
+            finally
+            {
+                Console.CancelKeyPress -= onCancel;
             }
 
             await stop.CancelAsync().ConfigureAwait(false);
@@ -213,8 +255,14 @@ internal static class MessagingCommands
             {
                 await printing.ConfigureAwait(false);
             }
-            catch (OperationCanceledException)
+            catch (Exception ex) when (ex is OperationCanceledException or IOException or ObjectDisposedException)
             {
+            }
+
+            if (session is not null)
+            {
+                await sender.SendAsync(Varlink.Interface + ".EndSession", w => w.WriteString("session", session), more: false, CancellationToken.None).ConfigureAwait(false);
+                using var ended = await sender.ReceiveAsync(CancellationToken.None).ConfigureAwait(false);
             }
 
             return ExitCodes.Ok;

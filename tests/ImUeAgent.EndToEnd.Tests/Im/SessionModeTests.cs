@@ -93,4 +93,31 @@ public sealed class SessionModeTests
         Assert.Equal("pizza at noon?", Assert.Single(await bob.WaitForInboxAsync(1)).GetProperty("text").GetString());
         Assert.Equal("pizza at noon?", Assert.Single(await carol.WaitForInboxAsync(1)).GetProperty("text").GetString());
     }
+
+    [Fact]
+    public async Task The_chat_command_talks_in_a_session_and_ends_it_on_ctrl_c()
+    {
+        await using var testbed = await TestbedAll.StartAsync("udp", "--digest-user", "bob:bob-pw");
+        await using var alice = Device.Card(testbed);
+        await using var bob = Device.DigestUser(testbed, "bob", "bob-pw");
+        await alice.StartAsync();
+        await bob.StartAsync();
+
+        await using var chat = ChildProcess.Start(Binaries.Agent, ["chat", "--socket", alice.SocketPath, bob.Impu]);
+        await chat.WaitForStdoutAsync("(session); Ctrl-D ends", TimeSpan.FromSeconds(60));
+        await chat.WriteLineAsync("typed at the console");
+        var atBob = Assert.Single(await bob.WaitForInboxAsync(1));
+        Assert.Equal("Session", atBob.GetProperty("source").GetString());
+        Assert.Equal("typed at the console", atBob.GetProperty("text").GetString());
+
+        var session = await WaitForSessionAsync(bob, s => s.GetProperty("state").GetString() == "Active");
+        await bob.CallAsync("SendInSession", $$"""{"session":"{{session.GetProperty("id").GetString()}}","text":"seen on the console"}""");
+        await chat.WaitForStdoutAsync("seen on the console", TimeSpan.FromSeconds(60));
+
+        chat.Signal(Posix.SIGINT);
+        // Ctrl-C ends the chat like Ctrl-D: BYE, then exit 0.
+        Assert.Equal(0, await chat.WaitForExitAsync(TimeSpan.FromSeconds(20)));
+        Assert.Contains(testbed.SipMessages(), m => m.GetProperty("direction").GetString() == "in"
+            && m.GetProperty("startLine").GetString()!.StartsWith("BYE ", StringComparison.Ordinal));
+    }
 }

@@ -5,6 +5,7 @@ namespace ImUeAgent.EndToEnd.Tests.Support;
 
 internal static partial class Posix
 {
+    public const int SIGINT = 2;
     public const int SIGKILL = 9;
     public const int SIGTERM = 15;
 
