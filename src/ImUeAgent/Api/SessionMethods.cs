@@ -7,8 +7,8 @@ using ImUeAgent.Messaging;
 
 namespace ImUeAgent.Api;
 
-/// <summary>Session methods need the IM client of a live registration; without one they say so.</summary>
-internal abstract class SessionMethod(MessagingHost messaging) : MessagingMethod(messaging)
+/// <summary>Methods that need the IM client of a live registration (sessions, notifications); without one they say so.</summary>
+internal abstract class ClientMethod(MessagingHost messaging) : MessagingMethod(messaging)
 {
     /// <summary>org.imue.Agent.NotRegistered: sessions need a registration (messages are queued instead).</summary>
     public const string NotRegisteredError = Varlink.Interface + ".NotRegistered";
@@ -55,7 +55,7 @@ internal abstract class SessionMethod(MessagingHost messaging) : MessagingMethod
 /// MSRP connected) with the session, whose id names it in SendInSession/EndSession and in the inbox
 /// (conversationId) of the messages it receives.
 /// </summary>
-internal sealed class StartChatMethod(MessagingHost messaging) : SessionMethod(messaging)
+internal sealed class StartChatMethod(MessagingHost messaging) : ClientMethod(messaging)
 {
     public override string Name => Varlink.Interface + ".StartChat";
 
@@ -77,7 +77,7 @@ internal sealed class StartChatMethod(MessagingHost messaging) : SessionMethod(m
 
 /// <summary>org.imue.Agent.SendInSession {session, text | body + contentType, imdn?}: one MSRP SEND; answers when the
 /// peer (or focus) has it (MSRP 200).</summary>
-internal sealed class SendInSessionMethod(MessagingHost messaging) : SessionMethod(messaging)
+internal sealed class SendInSessionMethod(MessagingHost messaging) : ClientMethod(messaging)
 {
     public override string Name => Varlink.Interface + ".SendInSession";
 
@@ -126,7 +126,7 @@ internal sealed class SendInSessionMethod(MessagingHost messaging) : SessionMeth
 }
 
 /// <summary>org.imue.Agent.EndSession {session}: BYE (or CANCEL while it is being set up).</summary>
-internal sealed class EndSessionMethod(MessagingHost messaging) : SessionMethod(messaging)
+internal sealed class EndSessionMethod(MessagingHost messaging) : ClientMethod(messaging)
 {
     public override string Name => Varlink.Interface + ".EndSession";
 
@@ -139,7 +139,7 @@ internal sealed class EndSessionMethod(MessagingHost messaging) : SessionMethod(
 }
 
 /// <summary>org.imue.Agent.ListSessions: the live chat sessions, oldest first.</summary>
-internal sealed class ListSessionsMethod(MessagingHost messaging) : SessionMethod(messaging)
+internal sealed class ListSessionsMethod(MessagingHost messaging) : ClientMethod(messaging)
 {
     public override string Name => Varlink.Interface + ".ListSessions";
 
@@ -158,7 +158,7 @@ internal sealed class ListSessionsMethod(MessagingHost messaging) : SessionMetho
 
 /// <summary>org.imue.Agent.WatchSessions (more): every live session now, then each change (started by either side,
 /// active, participants, ended with its reason) until hang-up.</summary>
-internal sealed class WatchSessionsMethod(MessagingHost messaging) : SessionMethod(messaging)
+internal sealed class WatchSessionsMethod(MessagingHost messaging) : ClientMethod(messaging)
 {
     public override string Name => Varlink.Interface + ".WatchSessions";
 
@@ -223,5 +223,25 @@ internal static class SessionJson
         }
 
         w.WriteEndObject();
+    }
+}
+
+/// <summary>
+/// org.imue.Agent.MarkDisplayed {id}: the user has seen received message <c>id</c>; when its sender asked for a
+/// display notification (RFC 5438), it is sent now (once: the store remembers).
+/// </summary>
+internal sealed class MarkDisplayedMethod(MessagingHost messaging) : ClientMethod(messaging)
+{
+    public override string Name => Varlink.Interface + ".MarkDisplayed";
+
+    protected override async Task InvokeAsync(ImClient client, ApiCall call, ApiReplyWriter reply, CancellationToken cancellationToken)
+    {
+        if (!call.Parameters.TryGetProperty("id", out _))
+        {
+            throw new ApiParameterException("id", "the inbox id is required");
+        }
+
+        var sent = await client.SendDisplayNotificationAsync(Long(call, "id", 0, 1, long.MaxValue), cancellationToken).ConfigureAwait(false);
+        await reply.ReplyAsync(w => w.WriteBoolean("notificationSent", sent), continues: false, cancellationToken).ConfigureAwait(false);
     }
 }

@@ -118,6 +118,7 @@ internal static class AgentDaemon
         builder.Services.AddSingleton<IApiMethod, EndSessionMethod>();
         builder.Services.AddSingleton<IApiMethod, ListSessionsMethod>();
         builder.Services.AddSingleton<IApiMethod, WatchSessionsMethod>();
+        builder.Services.AddSingleton<IApiMethod, MarkDisplayedMethod>();
         builder.Services.AddHostedService<ApiServer>();
         return builder.Build();
     }

@@ -95,17 +95,21 @@ internal sealed class Device : IAsyncDisposable
     public async Task<long> SendAsync(string parameters) => (await CallAsync("SendMessage", parameters)).GetProperty("id").GetInt64();
 
     /// <summary>Waits until the inbox (unacknowledged) holds at least <paramref name="count"/> messages; returns them.</summary>
-    public async Task<List<JsonElement>> WaitForInboxAsync(int count, TimeSpan? timeout = null)
+    public Task<List<JsonElement>> WaitForInboxAsync(int count, TimeSpan? timeout = null) =>
+        WaitForInboxAsync(messages => messages.Count >= count, $"{count} messages", timeout);
+
+    /// <summary>Collects the inbox stream until <paramref name="done"/> holds for what arrived; returns it.</summary>
+    public async Task<List<JsonElement>> WaitForInboxAsync(Func<List<JsonElement>, bool> done, string what, TimeSpan? timeout = null)
     {
         using var watcher = new VarlinkClient(SocketPath);
         await watcher.SendAsync("""{"method":"org.imue.Agent.WatchInbox","more":true}""");
         var messages = new List<JsonElement>();
         var deadline = DateTime.UtcNow + (timeout ?? Long);
-        while (messages.Count < count)
+        while (!done(messages))
         {
             var left = deadline - DateTime.UtcNow;
             var reply = await watcher.ReceiveAsync(left > TimeSpan.Zero ? left : TimeSpan.FromMilliseconds(1))
-                ?? throw new InvalidOperationException($"{Name}: inbox stream ended with {messages.Count} of {count} messages");
+                ?? throw new InvalidOperationException($"{Name}: inbox stream ended with {messages.Count} messages, waiting for {what}");
             if (reply.TryGetProperty("error", out var error))
             {
                 throw new InvalidOperationException($"{Name}: WatchInbox answered {error.GetString()}");
