@@ -4,13 +4,14 @@ using ImUeAgent.Msrp.Sdp;
 
 namespace ImUeAgent.Im.Client;
 
-/// <summary>What the client does with an incoming INVITE offering MSRP (large message, deferred push).</summary>
+/// <summary>What the client does with an incoming INVITE offering MSRP (IM session, large message, deferred push).</summary>
 public enum ImSessionAcceptPolicy
 {
-    /// <summary>Accept it and take the MSRP SENDs it carries (Large Message Mode §9, deferred push Appendix D.2).</summary>
+    /// <summary>Accept it: an IM session (7) is answered and joined; a Large Message Mode session (9) or deferred push
+    /// (Appendix D.2) has the MSRP SENDs it carries taken.</summary>
     Accept,
 
-    /// <summary>Answer 603 Decline: the user takes no MSRP-borne messages.</summary>
+    /// <summary>Answer 603 Decline: the user takes no chat sessions and no MSRP-borne messages.</summary>
     Decline,
 }
 
@@ -46,7 +47,9 @@ public sealed record ImClientSettings
     /// <summary>Send every message with Privacy: id (RFC 3325) and an anonymous From (8.1.1 step 4, 9.1.1.1 step 4).</summary>
     public bool RequestAnonymity { get; init; }
 
-    /// <summary>What to do with incoming MSRP sessions (large messages, deferred pushes).</summary>
+    /// <summary>What to do with every incoming INVITE offering MSRP: IM sessions (7, chat; 1-1 and group), Large
+    /// Message Mode sessions (9) and deferred pushes (Appendix D.2). Decline answers each of them 603 before the offer is
+    /// looked at.</summary>
     public ImSessionAcceptPolicy SessionAcceptPolicy { get; init; } = ImSessionAcceptPolicy.Accept;
 
     /// <summary>Take the IM Server's deferred-message pushes (Appendix D.2). False answers such SENDs with 403.</summary>
@@ -75,10 +78,16 @@ public sealed record ImClientSettings
     /// <summary>Local applications for RFC 3841 routing of incoming requests.</summary>
     public IReadOnlyList<ImApplication> Applications { get; init; } = [];
 
-    /// <summary>The application taking requests no preference routes elsewhere (must be one of <see cref="Applications"/>).</summary>
+    /// <summary>The application taking requests no preference routes elsewhere (must be one of <see cref="Applications"/>);
+    /// null: the first of <see cref="Applications"/>. Every received message is stored with the application it was
+    /// routed to (<see cref="Store.InboxMessage.ApplicationId"/>), null only when no application is configured.</summary>
     public string? DefaultApplicationId { get; init; }
 
-    internal void Validate()
+    /// <summary>The default application in force: <see cref="DefaultApplicationId"/>, else the first application.</summary>
+    internal string? EffectiveDefaultApplicationId => DefaultApplicationId ?? (Applications.Count > 0 ? Applications[0].Id : null);
+
+    /// <summary>Checks the settings (feature tags, applications, limits); an ArgumentException names the bad one.</summary>
+    public void Validate()
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(UserAgent);
         ArgumentOutOfRangeException.ThrowIfLessThan(PagerSizeLimit, 200);
@@ -93,6 +102,27 @@ public sealed record ImClientSettings
         if (ConferenceFactoryUri is not null && !Sip.Message.SipUri.TryParse(ConferenceFactoryUri, out _))
         {
             throw new ArgumentException($"ConferenceFactoryUri is not a URI: {ConferenceFactoryUri}", nameof(ConferenceFactoryUri));
+        }
+
+        ArgumentNullException.ThrowIfNull(Applications);
+        var ids = new HashSet<string>(StringComparer.Ordinal);
+        foreach (ImApplication app in Applications)
+        {
+            // The id is stored with every message routed to it (one line, the store's short-text cap).
+            if (app is null || string.IsNullOrEmpty(app.Id) || app.Id.Length > 256 || app.Id.AsSpan().IndexOfAny('\r', '\n', '\0') >= 0)
+            {
+                throw new ArgumentException("Application ids must be one line of 1 to 256 characters", nameof(Applications));
+            }
+
+            if (!ids.Add(app.Id))
+            {
+                throw new ArgumentException($"Application id '{app.Id}' appears twice", nameof(Applications));
+            }
+        }
+
+        if (DefaultApplicationId is not null && !ids.Contains(DefaultApplicationId))
+        {
+            throw new ArgumentException($"DefaultApplicationId '{DefaultApplicationId}' is not one of the applications", nameof(DefaultApplicationId));
         }
 
         // Throws naming the bad entry (RFC 3841 / RFC 3840 validation).

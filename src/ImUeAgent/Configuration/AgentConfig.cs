@@ -52,6 +52,16 @@ internal sealed class ImSection
     /// <summary>Positive knowledge of an end-to-end connection-oriented transport: pager mode above 1300 bytes (8.1).</summary>
     public bool AssumeConnectionOrientedTransport { get; set; }
 
+    /// <summary>
+    /// Local applications behind this device's IM contact, by id, each with the feature tags it registered (RFC 3840
+    /// contact parameters, byte-exact): an incoming request goes to the application whose tags its Accept-Contact
+    /// prefers (RFC 3841), else to <see cref="DefaultApplication"/>. The inbox records which one took each message.
+    /// </summary>
+    public Dictionary<string, string[]> Applications { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>The application taking requests no preference routes elsewhere (one of <see cref="Applications"/>).</summary>
+    public string DefaultApplication { get; set; } = "";
+
     /// <summary>The IM XDMS's XCAP root (http://host:port/services) for the deferred-message list (12.1.2); empty: none.</summary>
     [HttpUri]
     public string XcapRoot { get; set; } = "";
@@ -279,6 +289,8 @@ internal static class AgentConfigSchema
             (nameof(ImSection.AcceptIncomingSessions), ConfigSchema.Value),
             (nameof(ImSection.AcceptDeferredPush), ConfigSchema.Value),
             (nameof(ImSection.AssumeConnectionOrientedTransport), ConfigSchema.Value),
+            (nameof(ImSection.Applications), ConfigSchema.Map(ConfigSchema.Value)),
+            (nameof(ImSection.DefaultApplication), ConfigSchema.Value),
             (nameof(ImSection.XcapRoot), ConfigSchema.Value),
             (nameof(ImSection.Settings), ConfigSchema.Section(
                 (nameof(ImSettingsSection.Publish), ConfigSchema.Value),

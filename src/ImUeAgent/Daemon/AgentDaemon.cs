@@ -26,6 +26,7 @@ internal static class AgentDaemon
             CheckStateDirectory(configPath, config.Daemon.StateDirectory);
             modemSettings = ModemHost.CreateSettings(config.Modem, configPath);
             account = DigestAccount.FromConfig(config.Ims, configPath);
+            Messaging.MessagingHost.CheckedClientSettings(config, configPath);
             if (modemSettings is null && account is null && config.Ims.Register && config.Modem.PcscfAddresses.Length > 0)
             {
                 throw new ConfigException($"{configPath}: Ims: registering without a modem needs a digest account (Ims.Digest): IMS AKA runs on the modem's ISIM");

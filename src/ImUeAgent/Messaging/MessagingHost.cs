@@ -130,7 +130,7 @@ internal sealed class MessagingHost(AgentConfig config, AgentState state, TimePr
             }
 
             listener.Start();
-            var client = new ImClient(ClientSettings(), registration, store, msrp, time, loggers);
+            var client = new ImClient(ClientSettings(config), registration, store, msrp, time, loggers);
             client.InboxAdded += _ => InboxChanged.Signal();
             client.OutboxChanged += _ => OutboxChanged.Signal();
             (_client, _attachedTo, _msrp, _msrpListener) = (client, registration, msrp, listener);
@@ -243,8 +243,32 @@ internal sealed class MessagingHost(AgentConfig config, AgentState state, TimePr
         }
     }
 
-    private ImClientSettings ClientSettings() => new()
+    /// <summary>The IM client settings from the Im section; a feature tag or application the client would refuse
+    /// stops the daemon at start, naming the key (exit 2).</summary>
+    public static ImClientSettings CheckedClientSettings(AgentConfig config, string configPath)
     {
+        var settings = ClientSettings(config);
+        if (config.Im.DefaultApplication.Length > 0 && !config.Im.Applications.ContainsKey(config.Im.DefaultApplication))
+        {
+            throw new ConfigException($"{configPath}: Im.DefaultApplication: '{config.Im.DefaultApplication}' is not one of Im.Applications ({string.Join(", ", config.Im.Applications.Keys)})");
+        }
+
+        try
+        {
+            settings.Validate();
+        }
+        catch (ArgumentException ex)
+        {
+            throw new ConfigException($"{configPath}: Im: {ex.Message}");
+        }
+
+        return settings;
+    }
+
+    private static ImClientSettings ClientSettings(AgentConfig config) => new()
+    {
+        Applications = [.. config.Im.Applications.Select(a => new ImApplication(a.Key, a.Value))],
+        DefaultApplicationId = config.Im.DefaultApplication.Length > 0 ? config.Im.DefaultApplication : null,
         ConferenceFactoryUri = config.Im.ConferenceFactoryUri.Length > 0 ? config.Im.ConferenceFactoryUri : null,
         ApplicationFeatureTags = config.Im.AcceptContactTags,
         ContactFeatureTags = [.. config.Ims.FeatureTags.Where(t => t != ImsHost.SipImTag)],

@@ -181,6 +181,13 @@ public sealed class ConfigLoaderTests : IDisposable
         foreach (var (name, property) in properties)
         {
             Assert.True(schema.TryGetChild(name, out var child));
+            var isMap = property.PropertyType.IsGenericType && property.PropertyType.GetGenericTypeDefinition() == typeof(Dictionary<,>);
+            Assert.True(isMap == child.IsMap, $"{path}{name}: schema says map={child.IsMap}");
+            if (isMap)
+            {
+                continue;
+            }
+
             var isSection = property.PropertyType.IsClass && property.PropertyType != typeof(string)
                 && !property.PropertyType.IsArray;
             Assert.True(isSection == child.IsSection, $"{path}{name}: schema says section={child.IsSection}");
@@ -261,6 +268,32 @@ public sealed class ConfigLoaderTests : IDisposable
         var message = Assert.Throws<ConfigException>(() => Daemon.DigestAccount.FromConfig(config.Ims, "agent.json")).Message;
         Assert.StartsWith("agent.json: Ims.Digest.PasswordFile: ", message, StringComparison.Ordinal);
         Assert.Contains("group or others", message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Applications_bind_as_a_map_of_ids_to_feature_tags_and_the_default_must_be_one_of_them()
+    {
+        var config = ConfigLoader.Load(Write("""
+            { "Im": { "Applications": { "chat": [ "+g.3gpp.iari-ref=\"urn%3Aurn-7%3A3gpp-application.ims.iari.chat\"" ],
+                                        "files": [ "+g.3gpp.iari-ref=\"urn%3Aurn-7%3A3gpp-application.ims.iari.ft\"" ] },
+                      "DefaultApplication": "chat" } }
+            """));
+        Assert.Equal(["chat", "files"], config.Im.Applications.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal("+g.3gpp.iari-ref=\"urn%3Aurn-7%3A3gpp-application.ims.iari.ft\"", Assert.Single(config.Im.Applications["files"]));
+        var settings = Messaging.MessagingHost.CheckedClientSettings(config, "agent.json");
+        Assert.Equal("chat", settings.DefaultApplicationId);
+        Assert.Equal(2, settings.Applications.Count);
+
+        config.Im.DefaultApplication = "mail";
+        var message = Assert.Throws<ConfigException>(() => Messaging.MessagingHost.CheckedClientSettings(config, "agent.json")).Message;
+        Assert.StartsWith("agent.json: Im.DefaultApplication: 'mail' is not one of Im.Applications", message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void An_application_entry_must_be_a_list_of_tags_not_an_object()
+    {
+        var message = Fails(Write("""{ "Im": { "Applications": { "chat": { "Tags": [] } } } }"""));
+        Assert.Contains("Im.Applications.chat", message, StringComparison.Ordinal);
     }
 
     [Fact]
