@@ -180,4 +180,48 @@ public sealed class MessagingTests
         var inbox = await bob.WaitForInboxAsync(m => m.Select(x => x.GetProperty("text").GetString()).Distinct().Count() >= texts.Count, "all five texts");
         Assert.Equal(texts.Order(StringComparer.Ordinal), inbox.Select(m => m.GetProperty("text").GetString()!).Distinct().Order(StringComparer.Ordinal));
     }
+
+    [Fact]
+    public async Task A_message_to_a_predefined_group_reaches_every_member_from_the_group_identity()
+    {
+        const string Group = "sip:team@" + Device.Domain;
+        await using var testbed = await TestbedAll.StartAsync("udp", "--digest-user", "bob:bob-pw", "--digest-user", "carol:carol-pw",
+            "--im-group", $"{Group}=sip:bob@{Device.Domain},sip:carol@{Device.Domain},{Device.CardImpu}");
+        await using var alice = Device.Card(testbed);
+        await using var bob = Device.DigestUser(testbed, "bob", "bob-pw");
+        await using var carol = Device.DigestUser(testbed, "carol", "carol-pw");
+        await alice.StartAsync();
+        await bob.StartAsync();
+        await carol.StartAsync();
+
+        // 8.1.1 step 7: one recipient, the group identity; the IM server sends to each member but the sender.
+        await alice.SendAsync($$"""{"to":["{{Group}}"],"text":"team meeting at 10"}""");
+        Assert.Equal("team meeting at 10", Assert.Single(await bob.WaitForInboxAsync(1)).GetProperty("text").GetString());
+        Assert.Equal("team meeting at 10", Assert.Single(await carol.WaitForInboxAsync(1)).GetProperty("text").GetString());
+        var toCarol = testbed.SipMessages().First(m => Is(m, "out", "MESSAGE") && Values(m, "To").Any(t => t.Contains("carol", StringComparison.Ordinal)));
+        Assert.Contains(Values(toCarol, "Referred-By"), r => r.Contains("001010123456789", StringComparison.Ordinal));
+        Assert.Equal(0, (await alice.CallAsync("ListInbox")).GetProperty("messages").GetArrayLength());
+    }
+
+    [Fact]
+    public async Task An_anonymous_sender_is_not_revealed_to_the_recipient()
+    {
+        await using var testbed = await TestbedAll.StartAsync("udp", "--digest-user", "bob:bob-pw");
+        var config = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(testbed.AgentConfig))!;
+        config["Im"]!["Anonymous"] = true;
+        File.WriteAllText(testbed.AgentConfig, config.ToJsonString());
+        await using var alice = Device.Card(testbed);
+        await using var bob = Device.DigestUser(testbed, "bob", "bob-pw");
+        await alice.StartAsync();
+        await bob.StartAsync();
+
+        await alice.SendAsync($$"""{"to":["{{bob.Impu}}"],"text":"guess who"}""");
+        var received = Assert.Single(await bob.WaitForInboxAsync(1));
+        Assert.Equal("guess who", received.GetProperty("text").GetString());
+        Assert.DoesNotContain("001010123456789", received.GetRawText(), StringComparison.Ordinal);
+        var sent = testbed.SipMessages().First(m => Is(m, "in", "MESSAGE"));
+        Assert.Contains(Values(sent, "Privacy"), p => p.Contains("id", StringComparison.Ordinal));
+        var delivered = testbed.SipMessages().First(m => Is(m, "out", "MESSAGE"));
+        Assert.Empty(Values(delivered, "P-Asserted-Identity"));
+    }
 }
