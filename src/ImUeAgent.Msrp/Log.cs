@@ -41,4 +41,7 @@ internal static partial class Log
 
     [LoggerMessage(12, LogLevel.Information, "MSRP session {SessionId}: message {MessageId} stalled after {Bytes} bytes; giving it up")]
     public static partial void IncomingMessageTimedOut(ILogger logger, string sessionId, string messageId, long bytes);
+
+    [LoggerMessage(13, LogLevel.Information, "MSRP session {SessionId}: reused connection {Connection} was lost before the binding SEND was answered; opening a new one")]
+    public static partial void BindingRetried(ILogger logger, string sessionId, string connection);
 }

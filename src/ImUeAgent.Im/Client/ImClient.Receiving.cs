@@ -93,6 +93,7 @@ public sealed partial class ImClient
             Body = content.Body,
             ImdnRequested = content.ImdnRequested,
             Identities = content.Identities(InboxIdentity.ForSipRequest(callId, cseq.Number)),
+            ApplicationId = selection.Application?.Id,
         };
 
         InboxInsertResult result;
@@ -116,7 +117,7 @@ public sealed partial class ImClient
 
         // Committed (or already stored): now the 200 (OMA SIMPLE IM durable store: commit before acknowledge).
         Respond(tx, 200);
-        OnInboxCommitted(result, message, content, selection.Application?.Id);
+        OnInboxCommitted(result, message, content);
     }
 
     // ---- Large Message Mode receipt (9) and deferred push (Appendix D.2) ----
@@ -190,6 +191,12 @@ public sealed partial class ImClient
             TransactionTimeout = _settings.MsrpTimeout,
         });
         string answer = MsrpSdp.CreateAnswer(session, offer, ["*"], null, _settings.MaxIncomingMessageBytes, out MsrpConnectionRole role);
+        if (MsrpDirection.AnswerTo(MsrpDirection.Of(sdp)) is { } direction)
+        {
+            // RFC 3264 §6.1: a sendonly offer (a Large Message Mode peer that says so) is answered recvonly.
+            answer = MsrpDirection.With(answer, direction);
+        }
+
         string localTag = SipUserAgent.NewTag();
         SipDialog uas = SipDialog.CreateUas(request, localTag);
         string? sessionExpires = request.Headers.SessionExpires is { Seconds: uint seconds }
@@ -350,11 +357,13 @@ public sealed partial class ImClient
             Body = content.Body,
             ImdnRequested = content.ImdnRequested,
             Identities = content.Identities(InboxIdentity.ForMsrpMessage(context.CallId, message.MessageId)),
+            // A session this client originated had no incoming request to route: its messages go to the default.
+            ApplicationId = context.ApplicationId ?? _defaultApplicationId,
         };
         try
         {
             InboxInsertResult result = await _store.InsertInboxAsync(inbox, cancellationToken).ConfigureAwait(false);
-            OnInboxCommitted(result, inbox, content, context.ApplicationId);
+            OnInboxCommitted(result, inbox, content);
             return MsrpStatusCodes.Ok;
         }
         catch (Exception e) when (e is MessageStoreException or ObjectDisposedException)
@@ -372,7 +381,7 @@ public sealed partial class ImClient
             return MsrpStatusCodes.Forbidden;
         }
 
-        DeferredPushBatch batch = DeferredPushStorage.Build(contentType, body, context, now);
+        DeferredPushBatch batch = DeferredPushStorage.Build(contentType, body, context, _selector, now);
         foreach (ReceivedNotification n in batch.Notifications)
         {
             if (await RecordNotificationAsync(n, cancellationToken).ConfigureAwait(false) != 200)
@@ -397,7 +406,7 @@ public sealed partial class ImClient
 
             for (int i = 0; i < results.Count; i++)
             {
-                OnInboxCommitted(results[i], batch.Messages[i], batch.Contents[i], context.ApplicationId);
+                OnInboxCommitted(results[i], batch.Messages[i], batch.Contents[i]);
             }
         }
 
@@ -448,21 +457,16 @@ public sealed partial class ImClient
         return 200;
     }
 
-    private void OnInboxCommitted(InboxInsertResult result, NewInboxMessage message, ReceivedContent content, string? applicationId)
+    private void OnInboxCommitted(InboxInsertResult result, NewInboxMessage message, ReceivedContent content)
     {
-        ClientLog.InboxCommitted(_logger, result.Id, result.Outcome, message.Source, applicationId);
+        ClientLog.InboxCommitted(_logger, result.Id, result.Outcome, message.Source, message.ApplicationId);
         if (!result.IsNew)
         {
             return;
         }
 
-        if (applicationId is not null)
-        {
-            _applicationOfInbox[result.Id] = applicationId;
-        }
-
         _inboxChanged.Set();
-        RaiseSafely(InboxAdded, new ImInboxEvent(ToStored(result.Id, message), applicationId));
+        RaiseSafely(InboxAdded, new ImInboxEvent(ToStored(result.Id, message)));
         if ((message.ImdnRequested & ImdnDispositions.PositiveDelivery) != 0 && content.ImdnMessageId is { } imdnId && message.SenderUri is { } target)
         {
             Track(SendImdnAsync(result.Id, imdnId, target, content.DateTime ?? message.ReceivedAt, ImdnNotificationKind.Delivery, ImdnStatus.Delivered,
@@ -502,7 +506,10 @@ public sealed partial class ImClient
                 return false;
             }
 
+            // Recorded only after the 2xx: a crash in between sends it again rather than never (a repeated IMDN is
+            // harmless: the sender correlates by Message-ID and records one event per disposition).
             await _store.MarkImdnSentAsync(inboxId, bit, cancellationToken).ConfigureAwait(false);
+            RaiseSafely(ImdnRecorded, (inboxId, bit));
             return true;
         }
         catch (Exception e) when (e is SipTransactionException or MessageStoreException or IOException or InvalidOperationException or ArgumentException
@@ -596,5 +603,6 @@ public sealed partial class ImClient
         ImdnRequested = m.ImdnRequested,
         RawPart = m.RawPart,
         UnparsedReason = m.UnparsedReason,
+        ApplicationId = string.IsNullOrEmpty(m.ApplicationId) ? null : m.ApplicationId,
     };
 }

@@ -16,9 +16,13 @@ using Microsoft.Extensions.Logging.Abstractions;
 
 namespace ImUeAgent.Im.Client;
 
-/// <summary>An inbox addition for the API: the stored message and the local application RFC 3841 routed it to (null
-/// when the default application took it and none is configured, or after a restart: the store keeps no routing).</summary>
-public sealed record ImInboxEvent(InboxMessage Message, string? ApplicationId);
+/// <summary>An inbox addition for the API: the stored message and the local application RFC 3841 routed it to.</summary>
+public sealed record ImInboxEvent(InboxMessage Message)
+{
+    /// <summary>The application the message was routed to, as stored with it (<see cref="InboxMessage.ApplicationId"/>),
+    /// so it is the same live and after a restart; null when no application is configured.</summary>
+    public string? ApplicationId => Message.ApplicationId;
+}
 
 /// <summary>
 /// The OMA SIMPLE IM client over the IMS registration: pager mode (8.1/8.1.1) and Large Message Mode (9) from the
@@ -40,13 +44,13 @@ public sealed partial class ImClient : IAsyncDisposable
     private readonly ClientFeatureTagPolicy _defaultPolicy;
     private readonly ClientFeatureTagPolicy _imOnlyPolicy;
     private readonly ApplicationSelector _selector;
+    private readonly string? _defaultApplicationId;
     private readonly LargeMessageSender _large;
     private readonly ChatSessionRegistry _chats;
     private readonly AsyncSignal _senderWake = new();
     private readonly AsyncSignal _inboxChanged = new();
     private readonly AsyncSignal _outboxChanged = new();
     private readonly CancellationTokenSource _stopping = new();
-    private readonly ConcurrentDictionary<long, string> _applicationOfInbox = new();
     private readonly ConcurrentDictionary<Task, byte> _background = new();
     private readonly SemaphoreSlim _outboxPublish = new(1, 1);
     private long _lastPublishedSequence;
@@ -78,7 +82,8 @@ public sealed partial class ImClient : IAsyncDisposable
             ContactFeatureTags = settings.ContactFeatureTags,
         });
         _imOnlyPolicy = ClientFeatureTagPolicy.Create(new ImFeatureTagSettings { ContactFeatureTags = settings.ContactFeatureTags });
-        _selector = new ApplicationSelector(settings.Applications.Select(ToLocalApplication), settings.DefaultApplicationId);
+        _defaultApplicationId = settings.EffectiveDefaultApplicationId;
+        _selector = new ApplicationSelector(settings.Applications.Select(ToLocalApplication), _defaultApplicationId);
         _large = new LargeMessageSender(settings, msrp, _time, _logger);
         _chats = new ChatSessionRegistry(registry => new ChatSessionHost
         {
@@ -109,6 +114,10 @@ public sealed partial class ImClient : IAsyncDisposable
     /// <summary>Raised after a new received message was committed (before or right after its acknowledgment went
     /// out). Handlers run on the receiving path: keep them short. <see cref="WatchInboxAsync"/> is the resumable form.</summary>
     public event Action<ImInboxEvent>? InboxAdded;
+
+    /// <summary>An IMDN this client sent for a received message was taken by the network and recorded in
+    /// <see cref="InboxMessage.ImdnSent"/> (inbox id, the disposition bit). Raised after the store commit.</summary>
+    internal event Action<(long InboxId, ImdnDispositions Sent)>? ImdnRecorded;
 
     /// <summary>Raised for every delivery-state event of the outbox (sending, sent, delivered, displayed, failed), in
     /// sequence order. <see cref="WatchOutboxAsync"/> is the resumable form.</summary>
@@ -252,7 +261,7 @@ public sealed partial class ImClient : IAsyncDisposable
             foreach (InboxMessage m in page)
             {
                 afterId = m.Id;
-                yield return new ImInboxEvent(m, _applicationOfInbox.GetValueOrDefault(m.Id));
+                yield return new ImInboxEvent(m);
             }
 
             if (page.Count == 0)

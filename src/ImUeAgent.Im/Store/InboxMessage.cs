@@ -47,6 +47,11 @@ public sealed record NewInboxMessage
 
     /// <summary>At least one identity, see <see cref="InboxIdentity"/>.</summary>
     public required IReadOnlyList<InboxIdentity> Identities { get; init; }
+
+    /// <summary>The local application the message was routed to (RFC 3841 selection among the client's configured
+    /// applications, the default one when none matched); null when no application is configured. One line, at most
+    /// 256 characters.</summary>
+    public string? ApplicationId { get; init; }
 }
 
 /// <summary>A stored received message.</summary>
@@ -89,6 +94,10 @@ public sealed record InboxMessage
 
     /// <summary>When an application acknowledged it; null while it is still to be offered.</summary>
     public DateTimeOffset? AcknowledgedAt { get; init; }
+
+    /// <summary>The local application it was routed to when received (see <see cref="NewInboxMessage.ApplicationId"/>);
+    /// null for messages stored before schema v2 or without configured applications.</summary>
+    public string? ApplicationId { get; init; }
 
     /// <summary>True when this is an unparseable pushed part kept raw.</summary>
     public bool IsUnparsed => UnparsedReason is not null;

@@ -7,7 +7,7 @@ public sealed partial class MessageStore
 {
     private const string InboxColumns =
         "id, source, direction, sender_uri, sender_display_name, recipients, conversation_id, call_id, message_id, " +
-        "received_at, original_date, content_type, body, imdn_requested, imdn_sent, raw_part, unparsed_reason, acknowledged_at";
+        "received_at, original_date, content_type, body, imdn_requested, imdn_sent, raw_part, unparsed_reason, acknowledged_at, application_id";
 
     /// <summary>
     /// Commits one received message, unless one of its identities is already stored (a re-push, a retransmission),
@@ -53,14 +53,33 @@ public sealed partial class MessageStore
     /// Messages not yet acknowledged by an application, oldest first, with id greater than <paramref name="afterId"/>.
     /// After a crash, everything committed but not acknowledged is here again (at-least-once toward applications).
     /// </summary>
-    public Task<IReadOnlyList<InboxMessage>> ListUndeliveredAsync(long afterId = 0, int limit = 100, CancellationToken cancellationToken = default)
+    public Task<IReadOnlyList<InboxMessage>> ListUndeliveredAsync(long afterId = 0, int limit = 100, CancellationToken cancellationToken = default) =>
+        ListUndeliveredAsync(afterId, limit, null, cancellationToken);
+
+    /// <summary>
+    /// As <see cref="ListUndeliveredAsync(long, int, CancellationToken)"/>, only the messages routed to
+    /// <paramref name="applicationId"/> (<see cref="InboxMessage.ApplicationId"/>, compared ordinally); null lists
+    /// every message whatever its application.
+    /// </summary>
+    public Task<IReadOnlyList<InboxMessage>> ListUndeliveredAsync(long afterId, int limit, string? applicationId, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(limit);
         cancellationToken.ThrowIfCancellationRequested();
-        return Task.FromResult(Read((afterId, limit), static (args, connection) =>
+        return Task.FromResult(Read((afterId, limit, applicationId), static (args, connection) =>
         {
             using var command = connection.CreateCommand();
-            command.CommandText = $"SELECT {InboxColumns} FROM inbox WHERE acknowledged_at IS NULL AND id > $after ORDER BY id LIMIT $limit";
+            if (args.applicationId is null)
+            {
+                command.CommandText = $"SELECT {InboxColumns} FROM inbox WHERE acknowledged_at IS NULL AND id > $after ORDER BY id LIMIT $limit";
+            }
+            else
+            {
+                // Served by inbox_unacknowledged_by_application (schema v2).
+                command.CommandText =
+                    $"SELECT {InboxColumns} FROM inbox WHERE acknowledged_at IS NULL AND application_id = $application AND id > $after ORDER BY id LIMIT $limit";
+                command.Parameters.AddWithValue("$application", args.applicationId);
+            }
+
             command.Parameters.AddWithValue("$after", args.afterId);
             command.Parameters.AddWithValue("$limit", args.limit);
             using var reader = command.ExecuteReader();
@@ -170,6 +189,7 @@ public sealed partial class MessageStore
         StoreValues.CheckText(message.MessageId, $"{at} Message-ID", StoreValues.MaxUriLength, required: false);
         StoreValues.CheckText(message.ContentType, $"{at} content type", StoreValues.MaxShortTextLength, required: true);
         StoreValues.CheckText(message.UnparsedReason, $"{at} unparsed reason", StoreValues.MaxReasonLength, required: message.RawPart is not null);
+        StoreValues.CheckText(message.ApplicationId, $"{at} application id", StoreValues.MaxShortTextLength, required: false);
         StoreValues.CheckBody(message.Body.Length, $"{at} body", _settings.MaxBodyBytes);
         if (message.RawPart is { } raw)
         {
@@ -216,9 +236,9 @@ public sealed partial class MessageStore
 
     private const string InsertInboxSql =
         "INSERT INTO inbox (source, direction, sender_uri, sender_display_name, recipients, conversation_id, call_id, message_id, " +
-        "received_at, original_date, content_type, body, imdn_requested, raw_part, unparsed_reason) VALUES " +
+        "received_at, original_date, content_type, body, imdn_requested, raw_part, unparsed_reason, application_id) VALUES " +
         "($source, $direction, $sender_uri, $sender_display_name, $recipients, $conversation_id, $call_id, $message_id, " +
-        "$received_at, $original_date, $content_type, $body, $imdn_requested, $raw_part, $unparsed_reason) RETURNING id";
+        "$received_at, $original_date, $content_type, $body, $imdn_requested, $raw_part, $unparsed_reason, $application_id) RETURNING id";
 
     private InboxInsertResult InsertInboxCore(NewInboxMessage message, SqliteTransaction transaction)
     {
@@ -247,7 +267,7 @@ public sealed partial class MessageStore
 
         SqliteCommand insert = CachedWriteCommand(ref _insertInbox, transaction, InsertInboxSql,
             "$source", "$direction", "$sender_uri", "$sender_display_name", "$recipients", "$conversation_id", "$call_id", "$message_id",
-            "$received_at", "$original_date", "$content_type", "$body", "$imdn_requested", "$raw_part", "$unparsed_reason");
+            "$received_at", "$original_date", "$content_type", "$body", "$imdn_requested", "$raw_part", "$unparsed_reason", "$application_id");
         SqliteParameterCollection p = insert.Parameters;
         p[0].Value = (int)message.Source;
         p[1].Value = (int)message.Direction;
@@ -264,6 +284,7 @@ public sealed partial class MessageStore
         p[12].Value = (int)message.ImdnRequested;
         p[13].Value = message.RawPart is { } raw ? StoreValues.Blob(raw) : DBNull.Value;
         p[14].Value = StoreValues.Nullable(message.UnparsedReason);
+        p[15].Value = string.IsNullOrEmpty(message.ApplicationId) ? DBNull.Value : message.ApplicationId;
         long id = (long)insert.ExecuteScalar()!;
         // Do not keep the caller's body arrays alive through the cached command.
         p[11].Value = DBNull.Value;
@@ -315,6 +336,7 @@ public sealed partial class MessageStore
             RawPart = reader.IsDBNull(15) ? null : (ReadOnlyMemory<byte>?)StoreValues.GetBlob(reader, 15),
             UnparsedReason = StoreValues.GetStringOrNull(reader, 16),
             AcknowledgedAt = acknowledgedAt is { } a ? StoreValues.FromUnixMs(a) : null,
+            ApplicationId = StoreValues.GetStringOrNull(reader, 18),
         };
     }
 }

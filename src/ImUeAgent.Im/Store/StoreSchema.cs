@@ -2,8 +2,8 @@
 namespace ImUeAgent.Im.Store;
 
 /// <summary>
-/// The schema as a list of forward migrations, tracked by <c>PRAGMA user_version</c>. Add v2 as a new entry at the
-/// end; never edit a step that has shipped. Times are Unix milliseconds UTC; lists (recipients, feature tags) are
+/// The schema as a list of forward migrations, tracked by <c>PRAGMA user_version</c>. Add a step as a new entry at
+/// the end; never edit a step that has shipped. Times are Unix milliseconds UTC; lists (recipients, feature tags) are
 /// joined with LF, which SIP URIs and header values cannot contain raw. Enum columns hold the persisted enum values.
 /// </summary>
 internal static class StoreSchema
@@ -82,9 +82,21 @@ internal static class StoreSchema
             ON outbox_event (outbox_id, disposition, ifnull(recipient, '')) WHERE disposition IS NOT NULL;
         """;
 
+    /// <summary>
+    /// v2: the local application RFC 3841 routed each received message to (ImClientSettings.Applications), so the
+    /// routing survives a restart and reaches readers of the store (the daemon's inbox listing). NULL for rows
+    /// stored before v2 and when no application is configured. The partial index serves the per-application
+    /// listing of unacknowledged messages in id order; acknowledged rows stay out of it, as in inbox_unacknowledged.
+    /// </summary>
+    public const string V2 = """
+        ALTER TABLE inbox ADD COLUMN application_id TEXT;
+        CREATE INDEX inbox_unacknowledged_by_application ON inbox (application_id, id) WHERE acknowledged_at IS NULL;
+        """;
+
     /// <summary>All steps, in order. The last one's version is what this build writes.</summary>
     public static readonly IReadOnlyList<SchemaMigration> Migrations =
     [
         new SchemaMigration(1, V1),
+        new SchemaMigration(2, V2),
     ];
 }

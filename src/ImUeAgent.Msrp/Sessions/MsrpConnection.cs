@@ -58,6 +58,8 @@ public sealed class MsrpConnection : IAsyncDisposable
     private readonly ITimer? _idleTimer;
     private int _writeWaiters;
     private volatile bool _outboxHasData;
+    private volatile bool _peerFinished;
+    private volatile bool _retiring;
     private bool _timerArmed;
     private long _lastActivity;
     private int _started;
@@ -118,6 +120,12 @@ public sealed class MsrpConnection : IAsyncDisposable
 
     public bool IsClosed => _closing.IsCancellationRequested;
 
+    /// <summary>
+    /// True once the connection is on its way out: closed or closing, the peer has ended its side (FIN seen), or it
+    /// was given up for lack of sessions. Such a connection takes no new session (RFC 4975 §5.4 reuse).
+    /// </summary>
+    public bool IsClosing => _retiring || _peerFinished || _closing.IsCancellationRequested;
+
     public int SessionCount
     {
         get
@@ -164,6 +172,13 @@ public sealed class MsrpConnection : IAsyncDisposable
             if (read.IsCanceled && IsClosed)
             {
                 return;
+            }
+
+            if (read.IsCompleted)
+            {
+                // The peer has ended its side; whatever is still buffered gets processed, but from now on no new
+                // session may pick this connection (MsrpEndpoint reuse), or it would send into a closing socket.
+                _peerFinished = true;
             }
 
             _lastActivity = _time.GetTimestamp();
@@ -237,6 +252,14 @@ public sealed class MsrpConnection : IAsyncDisposable
             return;
         }
 
+        if (_retiring || IsClosed)
+        {
+            // Closing for lack of sessions: a request racing the close (a new session the peer put on this
+            // connection) is neither bound nor answered, so the peer sees the connection lost and opens a new one
+            // (RFC 4975 §5.4) instead of a session bound to a connection about to vanish.
+            return;
+        }
+
         bool isReport = head.Method == MsrpMethod.Report;
         if (head.SemanticError != MsrpFrameError.None)
         {
@@ -300,7 +323,13 @@ public sealed class MsrpConnection : IAsyncDisposable
         var bound = session.Connection;
         if (bound is null)
         {
-            session.Bind(this); // passive side: the first request binds the session (RFC 4975 §5.4)
+            // Passive side: the first request binds the session (RFC 4975 §5.4), unless this connection is being
+            // given up right now (the last session left between the check in OnHead and here).
+            if (!session.TryBindPassive(this))
+            {
+                status = MsrpStatusCodes.SessionDoesNotExist;
+                return null;
+            }
         }
         else if (bound != this)
         {
@@ -494,10 +523,28 @@ public sealed class MsrpConnection : IAsyncDisposable
     private void OnIdleTimer()
     {
         var idle = _time.GetElapsedTime(Volatile.Read(ref _lastActivity));
-        if (idle >= _options.IdleTimeout && SessionCount == 0)
+        if (idle >= _options.IdleTimeout && TryRetire())
         {
             Log.IdleClose(_logger, Name, idle);
             Close("idle");
+        }
+    }
+
+    /// <summary>
+    /// Marks a connection without sessions as being given up, atomically with <see cref="TryAddSession"/>: a session
+    /// either binds before (and the connection stays) or is refused after (and goes to a new connection).
+    /// </summary>
+    private bool TryRetire()
+    {
+        lock (_sessionsLock)
+        {
+            if (_sessions.Count != 0)
+            {
+                return false;
+            }
+
+            _retiring = true;
+            return true;
         }
     }
 
@@ -897,17 +944,54 @@ public sealed class MsrpConnection : IAsyncDisposable
         }
     }
 
-    internal ValueTask RemoveSessionAsync(MsrpSession session)
+    /// <summary>
+    /// Adds a session unless the connection is being given up or closed. <paramref name="toSend"/>: the session is
+    /// about to send its first request here (active side), so a peer that has ended its side also refuses it; a
+    /// request that already arrived (passive side) binds even when the peer closed right after sending it.
+    /// </summary>
+    internal bool TryAddSession(MsrpSession session, bool toSend)
     {
-        bool empty;
+        lock (_sessionsLock)
+        {
+            if (_retiring || IsClosed || (toSend && _peerFinished))
+            {
+                return false;
+            }
+
+            if (!_sessions.Contains(session))
+            {
+                _sessions.Add(session);
+            }
+
+            return true;
+        }
+    }
+
+    /// <summary>Forgets a session that moved to another connection (its binding SEND was lost here); never closes.</summary>
+    internal void DetachSession(MsrpSession session)
+    {
         lock (_sessionsLock)
         {
             _sessions.Remove(session);
-            empty = _sessions.Count == 0;
+        }
+    }
+
+    internal ValueTask RemoveSessionAsync(MsrpSession session)
+    {
+        bool retire;
+        lock (_sessionsLock)
+        {
+            _sessions.Remove(session);
+
+            // An unused connection opened by this side stays for reuse until the idle timeout; others close now.
+            retire = _sessions.Count == 0 && !IsInitiatedLocally;
+            if (retire)
+            {
+                _retiring = true;
+            }
         }
 
-        // An unused connection opened by this side stays for reuse until the idle timeout; others close now.
-        if (empty && !IsInitiatedLocally)
+        if (retire)
         {
             Close("last session left");
         }

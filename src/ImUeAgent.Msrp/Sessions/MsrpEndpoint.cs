@@ -122,28 +122,40 @@ public sealed class MsrpEndpoint : IAsyncDisposable
 
     /// <summary>
     /// RFC 4975 §5.4: a connection this endpoint opened to the same scheme, host and port is reused; otherwise a new
-    /// one is opened through the connector.
+    /// one is opened through the connector. A connection that is closing (<see cref="MsrpConnection.IsClosing"/>: the
+    /// peer ended its side, or it is being given up) is never handed out.
     /// </summary>
-    public async ValueTask<MsrpConnection> GetOrOpenConnectionAsync(MsrpUri target, CancellationToken cancellationToken)
+    public async ValueTask<MsrpConnection> GetOrOpenConnectionAsync(MsrpUri target, CancellationToken cancellationToken) =>
+        (await AcquireConnectionAsync(target, allowReuse: true, cancellationToken).ConfigureAwait(false)).Connection;
+
+    /// <summary>
+    /// <see cref="GetOrOpenConnectionAsync"/> that also tells whether the connection was reused; with
+    /// <paramref name="allowReuse"/> false it always opens a new one (a retry after a reused one was lost).
+    /// </summary>
+    internal async ValueTask<(MsrpConnection Connection, bool Reused)> AcquireConnectionAsync(MsrpUri target, bool allowReuse, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(target);
         string key = target.AuthorityKey;
         await _connectLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            lock (_connectionsLock)
+            if (allowReuse)
             {
-                foreach (var c in _connections)
+                lock (_connectionsLock)
                 {
-                    if (c.IsInitiatedLocally && !c.IsClosed && string.Equals(c.RemoteAuthority, key, StringComparison.Ordinal))
+                    foreach (var c in _connections)
                     {
-                        return c;
+                        if (c.IsInitiatedLocally && !c.IsClosed && string.Equals(c.RemoteAuthority, key, StringComparison.Ordinal))
+                        {
+                            return (c, true);
+                        }
                     }
                 }
             }
 
             var connector = _connector ?? throw new InvalidOperationException("no connector configured for the active role");
             var transport = await connector(target, cancellationToken).ConfigureAwait(false);
-            return AddConnection(transport, initiatedLocally: true, remoteAuthority: key);
+            return (AddConnection(transport, initiatedLocally: true, remoteAuthority: key), false);
         }
         finally
         {

@@ -38,6 +38,12 @@ public sealed class MsrpSession : IAsyncDisposable
     private MsrpConnection? _connection;
     private int _closed;
 
+    // While ConnectAsync waits for the binding SEND's response, the loss of that connection is the connect's failure
+    // (it may retry on a new connection), not the session's: the handler hears OnClosed only if the connect gives up.
+    private readonly Lock _bindLock = new();
+    private MsrpConnection? _binding;
+    private bool _bindingLost;
+
     internal MsrpSession(MsrpEndpoint endpoint, MsrpUri localUri, MsrpSessionOptions options, IMsrpSessionHandler handler, ILogger logger)
     {
         _endpoint = endpoint;
@@ -104,22 +110,138 @@ public sealed class MsrpSession : IAsyncDisposable
 
     /// <summary>
     /// Active role: get a connection to the first hop (reusing one this endpoint opened to the same authority,
-    /// RFC 4975 §5.4), bind, and send a bodiless SEND so the peer can bind too.
+    /// RFC 4975 §5.4), bind, and send a bodiless SEND so the peer can bind too. When a reused connection is lost before
+    /// that SEND is answered (the peer was closing it: its last session had just ended), the session moves to a new
+    /// connection once and sends it again there (§5.4 lets the active side open a new connection at any time).
     /// </summary>
     public async Task ConnectAsync(CancellationToken cancellationToken = default)
     {
-        var connection = await _endpoint.GetOrOpenConnectionAsync(FirstHop, cancellationToken).ConfigureAwait(false);
-        Bind(connection);
-        if (Options.SendBindingSend)
+        var target = FirstHop;
+        bool mayRetry = false;
+        while (true)
         {
+            var (connection, reused) = await _endpoint.AcquireConnectionAsync(target, allowReuse: mayRetry, cancellationToken).ConfigureAwait(false);
+            if (!TryBindActive(connection))
+            {
+                // Between the lookup and now the reused connection started closing: take a fresh one.
+                if (reused && mayRetry)
+                {
+                    mayRetry = false;
+                    continue;
+                }
+
+                throw new MsrpSessionException(MsrpStatusCodes.SessionDoesNotExist, $"connection {connection.Name} closed before the session could bind to it");
+            }
+
+            if (!Options.SendBindingSend)
+            {
+                _bound.TrySetResult(connection);
+                return;
+            }
+
             var result = await connection.SendMessageAsync(this,
                 new OutgoingMessage(TransactionIds.NewMessageId(), string.Empty, MsrpFailureReport.Yes, false),
                 null, cancellationToken).ConfigureAwait(false);
+            if (result.Outcome == MsrpSendOutcome.ConnectionLost && reused && mayRetry && !cancellationToken.IsCancellationRequested && TryUnbindLost(connection))
+            {
+                // No response came (a 200 would have delivered it): nothing of this session happened on that
+                // connection, so it can start over on a new one without the peer noticing.
+                Log.BindingRetried(_logger, SessionId, connection.Name);
+                connection.Close("lost before the binding SEND was answered");
+                mayRetry = false;
+                continue;
+            }
+
+            bool lost = EndBinding();
+            _bound.TrySetResult(connection);
+            if (lost)
+            {
+                await OnConnectionClosedAsync(connection).ConfigureAwait(false); // the notification held back above
+            }
+
             if (!result.IsSuccess)
             {
                 throw new MsrpSessionException(result.StatusCode, $"binding SEND failed: {result.Outcome} {result.StatusCode}");
             }
+
+            return;
         }
+    }
+
+    /// <summary>ConnectAsync binds to <paramref name="connection"/> unless it is closing; the binding SEND goes next.</summary>
+    private bool TryBindActive(MsrpConnection connection)
+    {
+        lock (_bindLock)
+        {
+            var current = Connection;
+            if (current is not null && current != connection)
+            {
+                throw new InvalidOperationException("session already bound to another connection");
+            }
+
+            if (!connection.TryAddSession(this, toSend: true))
+            {
+                return false;
+            }
+
+            Volatile.Write(ref _connection, connection);
+            _binding = Options.SendBindingSend ? connection : null;
+            _bindingLost = false;
+            return true;
+        }
+    }
+
+    /// <summary>The binding SEND was lost with its connection: leave it (quietly) so a new one can be bound.</summary>
+    private bool TryUnbindLost(MsrpConnection connection)
+    {
+        lock (_bindLock)
+        {
+            if (Connection != connection || _binding != connection || IsClosed)
+            {
+                return false;
+            }
+
+            Volatile.Write(ref _connection, null);
+            _binding = null;
+            _bindingLost = false;
+        }
+
+        connection.DetachSession(this);
+        return true;
+    }
+
+    /// <summary>The binding SEND is settled; true when the connection closed meanwhile (OnClosed still owed).</summary>
+    private bool EndBinding()
+    {
+        lock (_bindLock)
+        {
+            bool lost = _bindingLost;
+            _binding = null;
+            _bindingLost = false;
+            return lost;
+        }
+    }
+
+    /// <summary>Passive side: the first request for this session arrived on <paramref name="connection"/>.</summary>
+    internal bool TryBindPassive(MsrpConnection connection)
+    {
+        lock (_bindLock)
+        {
+            if (Connection is not null)
+            {
+                return Connection == connection;
+            }
+
+            if (!connection.TryAddSession(this, toSend: false))
+            {
+                return false;
+            }
+
+            Volatile.Write(ref _connection, connection);
+        }
+
+        _bound.TrySetResult(connection);
+        return true;
     }
 
     /// <summary>Passive role: wait until the peer's first request binds this session to its connection.</summary>
@@ -130,10 +252,13 @@ public sealed class MsrpSession : IAsyncDisposable
     public void Bind(MsrpConnection connection)
     {
         ArgumentNullException.ThrowIfNull(connection);
-        var previous = Interlocked.CompareExchange(ref _connection, connection, null);
-        if (previous is not null && previous != connection)
+        lock (_bindLock)
         {
-            throw new InvalidOperationException("session already bound to another connection");
+            var previous = Interlocked.CompareExchange(ref _connection, connection, null);
+            if (previous is not null && previous != connection)
+            {
+                throw new InvalidOperationException("session already bound to another connection");
+            }
         }
 
         connection.AddSession(this);
@@ -499,9 +624,20 @@ public sealed class MsrpSession : IAsyncDisposable
 
     internal async ValueTask OnConnectionClosedAsync(MsrpConnection connection)
     {
-        if (Connection != connection)
+        bool connecting;
+        lock (_bindLock)
         {
-            return;
+            if (Connection != connection)
+            {
+                return;
+            }
+
+            // ConnectAsync is still waiting for the binding SEND: it decides (retry elsewhere, or fail and notify).
+            connecting = _binding == connection;
+            if (connecting)
+            {
+                _bindingLost = true;
+            }
         }
 
         foreach (var message in _incoming.Values)
@@ -511,6 +647,11 @@ public sealed class MsrpSession : IAsyncDisposable
 
         _incoming.Clear();
         DisarmIncomingTimer();
+        if (connecting)
+        {
+            return;
+        }
+
         try
         {
             _handler.OnClosed(this);

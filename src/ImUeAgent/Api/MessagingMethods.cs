@@ -273,7 +273,8 @@ internal sealed class SendMessageMethod(MessagingHost messaging) : MessagingMeth
     }
 }
 
-/// <summary>org.imue.Agent.ListInbox {after?, limit?}: received messages no application has acknowledged yet.</summary>
+/// <summary>org.imue.Agent.ListInbox {after?, limit?, application?}: received messages not acknowledged yet (only those
+/// RFC 3841 routed to <c>application</c> when given).</summary>
 internal sealed class ListInboxMethod(MessagingHost messaging) : MessagingMethod(messaging)
 {
     public override string Name => Varlink.Interface + ".ListInbox";
@@ -282,7 +283,7 @@ internal sealed class ListInboxMethod(MessagingHost messaging) : MessagingMethod
     {
         var after = Long(call, "after", 0, 0, long.MaxValue);
         var limit = (int)Long(call, "limit", 100, 1, 100);
-        var messages = await store.ListUndeliveredAsync(after, limit, cancellationToken).ConfigureAwait(false);
+        var messages = await store.ListUndeliveredAsync(after, limit, Text(call, "application", 256), cancellationToken).ConfigureAwait(false);
         await reply.ReplyAsync(w =>
         {
             w.WriteStartArray("messages");
@@ -313,8 +314,9 @@ internal sealed class WatchInboxMethod(MessagingHost messaging) : MessagingMetho
             return;
         }
 
+        var application = Text(call, "application", 256);
         await StreamAsync(Messaging.InboxChanged, Long(call, "after", 0, 0, long.MaxValue),
-            (cursor, ct) => store.ListUndeliveredAsync(cursor, Batch, ct), m => m.Id,
+            (cursor, ct) => store.ListUndeliveredAsync(cursor, Batch, application, ct), m => m.Id,
             (w, m) => MessageJson.WriteInboxEntry(w, m), reply, cancellationToken).ConfigureAwait(false);
     }
 }
@@ -388,6 +390,7 @@ internal static class MessageJson
         w.WriteStartObject();
         w.WriteNumber("id", m.Id);
         w.WriteString("source", m.Source.ToString());
+        Optional(w, "application", m.ApplicationId);
         w.WriteString("from", m.SenderUri);
         if (m.SenderDisplayName is not null)
         {

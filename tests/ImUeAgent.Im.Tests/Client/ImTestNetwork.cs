@@ -204,11 +204,15 @@ internal sealed class TestCore : IAsyncDisposable
         return Ua.SendAsync(b.BuildRequest(), options: new SipSendOptions { Destination = new SipTransportAddress(SipTransportKind.Udp, ue), Authenticate = false });
     }
 
+    /// <summary>The UE's final response to each <see cref="PushAsync"/> INVITE (its SDP answer), in order.</summary>
+    public Channel<SipResponse> PushAnswers { get; } = Channel.CreateUnbounded<SipResponse>();
+
     /// <summary>Appendix D.2 / 9: INVITE with an MSRP offer to the UE (no a=setup: the offerer, this side, is active
     /// by RFC 4975's default unless <paramref name="setup"/> says otherwise), ACK, connect, one SEND per body, BYE.
-    /// Returns the MSRP status of each SEND.</summary>
+    /// Returns the MSRP status of each SEND. <paramref name="acceptContact"/> adds Accept-Contact values beside
+    /// '*;+g.oma.sip-im'; <paramref name="direction"/> adds an a=sendonly/recvonly/... line to the MSRP m= section.</summary>
     public async Task<IReadOnlyList<int>> PushAsync(IPEndPoint ue, string from, IReadOnlyList<(string ContentType, byte[] Body)> sends, MsrpSetup? setup = null,
-        string? callId = null)
+        string? callId = null, IReadOnlyList<string>? acceptContact = null, string? direction = null)
     {
         // A fresh endpoint per push: an endpoint reuses connections it opened (RFC 4975 §5.4), and the UE closes its
         // side when the session ends, so a reused one may be closing under the next push.
@@ -224,7 +228,12 @@ internal sealed class TestCore : IAsyncDisposable
                 Port = session.LocalUri.EffectivePort,
                 ConnectionAddress = "127.0.0.1",
             }, "127.0.0.1");
-            SipRequest invite = SipMessageBuilder.Request(SipMethod.Invite, SipUri.Parse("sip:ue@" + ue))
+            if (direction is not null)
+            {
+                offer = offer.Replace("a=path:", "a=" + direction + "\r\na=path:", StringComparison.Ordinal);
+            }
+
+            SipMessageBuilder builder = SipMessageBuilder.Request(SipMethod.Invite, SipUri.Parse("sip:ue@" + ue))
                 .MaxForwards(70)
                 .From(new NameAddress(SipUri.Parse(from)).WithParameter(new SipParameter("tag", SipUserAgent.NewTag())))
                 .To(new NameAddress(SipUri.Parse("sip:bob@ims.test")))
@@ -234,10 +243,15 @@ internal sealed class TestCore : IAsyncDisposable
                 .Add(SipHeaderId.PAssertedIdentity, "<" + from + ">")
                 .Add(SipHeaderId.AcceptContact, "*;+g.oma.sip-im")
                 .Add(SipHeaderId.Supported, "timer")
-                .Add(SipHeaderId.SessionExpires, "1800;refresher=uac")
-                .Body(new MediaType("application", "sdp"), Encoding.UTF8.GetBytes(offer))
-                .BuildRequest();
+                .Add(SipHeaderId.SessionExpires, "1800;refresher=uac");
+            foreach (string value in acceptContact ?? [])
+            {
+                builder.Add(SipHeaderId.AcceptContact, value);
+            }
+
+            SipRequest invite = builder.Body(new MediaType("application", "sdp"), Encoding.UTF8.GetBytes(offer)).BuildRequest();
             SipInviteResult result = await Ua.InviteAsync(invite, options: new SipSendOptions { Destination = new SipTransportAddress(SipTransportKind.Udp, ue), Authenticate = false });
+            PushAnswers.Writer.TryWrite(result.Response);
             if (!result.Response.IsSuccess)
             {
                 return [result.Response.StatusCode];
@@ -324,6 +338,9 @@ internal sealed class TestUe : IAsyncDisposable
     public string User { get; }
 
     public string Impu => "sip:" + User + "@ims.test";
+
+    /// <summary>The UE's message store file (to reopen it, as a restarted daemon would).</summary>
+    public string DatabasePath => _storeContext.DatabasePath;
 
     public IPEndPoint EndPoint { get; }
 

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: MIT
+using ImUeAgent.Im.Client.Sessions;
 using ImUeAgent.Im.Content;
 using ImUeAgent.Im.Store;
 using ImUeAgent.Msrp.Sdp;
@@ -68,6 +69,11 @@ public sealed class LargeMessageModeTests : IAsyncDisposable
         Assert.Equal(MsrpSetup.Active, offer.Setup);
         Assert.Equal(["message/cpim"], offer.AcceptTypes);
         Assert.Contains("text/plain", offer.AcceptWrappedTypes);
+        // One-way (RFC 3264 §5.1) on the MSRP media line itself, which is what tells a receiving client it is not a chat.
+        SdpSessionDescription offerSdp = SdpSessionDescription.Parse(Text(invite.Body));
+        Assert.Equal(["sendonly"], offerSdp.Media.Single().Attributes.Select(a => a.Key).Where(k => k is "sendonly" or "recvonly" or "sendrecv" or "inactive"));
+        Assert.Empty(offerSdp.Attributes);
+        Assert.Equal(ChatOfferDecision.OneWayDirection, ChatOfferClassifier.Classify(offerSdp, offer));
 
         // One message over MSRP (chunked by the session), CPIM-wrapped to carry the IMDN request.
         Assert.Equal("message/cpim", send.ContentType);
@@ -89,6 +95,29 @@ public sealed class LargeMessageModeTests : IAsyncDisposable
         Assert.Equal(body, m.Body.ToArray());
         Assert.Equal("sip:alice@ims.test", m.SenderUri);
         Assert.Equal("large-1@ims.test", m.CallId);
+    }
+
+    /// <summary>Peers differ: some large-mode offers say sendonly, some name no direction (as the IM Server's pushes
+    /// here). Each is taken as one message; a sendonly offer is answered recvonly (RFC 3264 §6.1), the others as before.</summary>
+    [Theory]
+    [InlineData(null, null)]
+    [InlineData("sendonly", "recvonly")]
+    [InlineData("sendrecv", null)]
+    public async Task LargeMessageOffersWithAndWithoutSendOnlyAreTakenAndASendOnlyOfferIsAnsweredRecvOnly(string? offered, string? answered)
+    {
+        TestUe bob = await StartUeAsync("bob", PagerModeTests.BobAddress);
+        byte[] body = Pattern(4 * 1024);
+        IReadOnlyList<int> statuses = await _core.PushAsync(bob.EndPoint, "sip:alice@ims.test", [("text/plain", body)], direction: offered);
+
+        Assert.Equal([200], statuses);
+        SipResponse ok = await TestCore.ReadAsync(_core.PushAnswers);
+        SdpSessionDescription answer = SdpSessionDescription.Parse(Text(ok.Body));
+        string[] directions = [.. answer.Attributes.Concat(answer.Media.Single().Attributes).Select(a => a.Key).Where(k => k is "sendonly" or "recvonly" or "sendrecv" or "inactive")];
+        Assert.Equal(answered is null ? [] : [answered], directions);
+        Assert.Equal("path", answer.Media.Single().Attributes[^1].Key);
+        InboxMessage m = Assert.Single(await bob.InboxAsync());
+        Assert.Equal(MessageSource.LargeMessage, m.Source);
+        Assert.Equal(body, m.Body.ToArray());
     }
 
     [Fact]

@@ -233,6 +233,16 @@ public sealed class PagerModeTests : IAsyncDisposable
     {
         TestUe alice = await StartUeAsync("alice", AliceAddress);
         TestUe bob = await StartUeAsync("bob", BobAddress);
+        // Bob records his delivery notification as sent only once its MESSAGE got the 2xx, which comes after alice
+        // has answered it (and so may come after alice reports Delivered): wait for that record, not for alice.
+        var deliveryRecorded = new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously);
+        bob.Client.ImdnRecorded += e =>
+        {
+            if (e.Sent == ImdnDispositions.PositiveDelivery)
+            {
+                deliveryRecorded.TrySetResult(e.InboxId);
+            }
+        };
         OutboxEnqueueResult queued = await alice.Client.SendAsync(Msg("Did you get it?", ImdnDispositions.PositiveDelivery | ImdnDispositions.Display),
             TestContext.Current.CancellationToken);
 
@@ -259,6 +269,9 @@ public sealed class PagerModeTests : IAsyncDisposable
         OutboxEvent delivered = await alice.WaitOutboxAsync(queued.Id, OutboxState.Delivered);
         Assert.Equal(OutboxDisposition.Delivered, delivered.Disposition);
         Assert.Equal("sip:bob@ims.test", delivered.Recipient);
+
+        Assert.Equal(received.Message.Id, await deliveryRecorded.Task.WaitAsync(TimeSpan.FromSeconds(15), TestContext.Current.CancellationToken));
+        Assert.Equal(ImdnDispositions.PositiveDelivery, (await bob.Store.GetInboxMessageAsync(received.Message.Id, TestContext.Current.CancellationToken))!.ImdnSent);
 
         Assert.True(await bob.Client.SendDisplayNotificationAsync(received.Message.Id, TestContext.Current.CancellationToken));
         await alice.WaitOutboxAsync(queued.Id, OutboxState.Displayed);

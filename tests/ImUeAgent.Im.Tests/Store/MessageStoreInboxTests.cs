@@ -32,6 +32,7 @@ public sealed class MessageStoreInboxTests : IDisposable
             Body = new byte[] { 0, 1, 2, 0xFF, 0 },
             ImdnRequested = ImdnDispositions.PositiveDelivery | ImdnDispositions.Display,
             Identities = [InboxIdentity.ForSipRequest("asd88asd77a@1.2.3.4", 1), InboxIdentity.ForImdnMessageId("sip:user1@imserver.com", "imdn-77")],
+            ApplicationId = "chat-app",
         };
 
         InboxInsertResult result = await store.InsertInboxAsync(message, Ct);
@@ -56,7 +57,54 @@ public sealed class MessageStoreInboxTests : IDisposable
         Assert.Null(stored.RawPart);
         Assert.False(stored.IsUnparsed);
         Assert.Null(stored.AcknowledgedAt);
+        Assert.Equal("chat-app", stored.ApplicationId);
         Assert.Equal(2, (await store.GetInboxIdentitiesAsync(result.Id, Ct)).Count);
+    }
+
+    [Fact]
+    public async Task Application_id_is_stored_by_single_and_batch_insert_and_filters_the_undelivered_list()
+    {
+        await using MessageStore store = await _context.OpenAsync();
+        long a = (await store.InsertInboxAsync(StoreTestContext.Pager("a@1") with { ApplicationId = "app-a" }, Ct)).Id;
+        IReadOnlyList<InboxInsertResult> batch = await store.InsertInboxBatchAsync(
+        [
+            StoreTestContext.Pager("b@1") with { ApplicationId = "app-b" },
+            StoreTestContext.Pager("c@1") with { ApplicationId = "app-a" },
+            StoreTestContext.Pager("d@1"),
+            StoreTestContext.Pager("e@1") with { ApplicationId = string.Empty },
+        ], Ct);
+        long b = batch[0].Id, c = batch[1].Id, d = batch[2].Id, e = batch[3].Id;
+
+        Assert.Equal(["app-a", "app-b", "app-a", null, null], (await store.ListUndeliveredAsync(cancellationToken: Ct)).Select(m => m.ApplicationId));
+        Assert.Equal([a, c], (await store.ListUndeliveredAsync(0, 100, "app-a", Ct)).Select(m => m.Id));
+        Assert.Equal([b], (await store.ListUndeliveredAsync(0, 100, "app-b", Ct)).Select(m => m.Id));
+        Assert.Equal([c], (await store.ListUndeliveredAsync(a, 100, "app-a", Ct)).Select(m => m.Id));
+        Assert.Equal([a], (await store.ListUndeliveredAsync(0, 1, "app-a", Ct)).Select(m => m.Id));
+        Assert.Empty(await store.ListUndeliveredAsync(0, 100, "APP-A", Ct));
+        Assert.Equal([a, b, c, d, e], (await store.ListUndeliveredAsync(0, 100, null, Ct)).Select(m => m.Id));
+
+        await store.AcknowledgeAsync(a, Ct);
+        Assert.Equal([c], (await store.ListUndeliveredAsync(0, 100, "app-a", Ct)).Select(m => m.Id));
+
+        // A duplicate keeps the first copy's application: the routing offered to applications does not change.
+        InboxInsertResult again = await store.InsertInboxAsync(StoreTestContext.Pager("b@1") with { ApplicationId = "app-a" }, Ct);
+        Assert.Equal((InboxInsertOutcome.Duplicate, b), (again.Outcome, again.Id));
+        Assert.Equal("app-b", (await store.GetInboxMessageAsync(b, Ct))!.ApplicationId);
+    }
+
+    [Theory]
+    [InlineData("line\nbreak", MessageStoreErrorReason.FieldHasControlCharacter)]
+    [InlineData("long", MessageStoreErrorReason.FieldTooLong)]
+    public async Task Bad_application_id_is_refused_naming_the_field(string value, MessageStoreErrorReason reason)
+    {
+        await using MessageStore store = await _context.OpenAsync();
+        string id = value == "long" ? new string('a', 257) : value;
+
+        var error = await Assert.ThrowsAsync<MessageStoreException>(() => store.InsertInboxAsync(StoreTestContext.Pager("bad@1") with { ApplicationId = id }, Ct));
+
+        Assert.Equal(reason, error.Reason);
+        Assert.Contains("application id", error.Message, StringComparison.Ordinal);
+        Assert.Empty(await store.ListUndeliveredAsync(cancellationToken: Ct));
     }
 
     [Fact]

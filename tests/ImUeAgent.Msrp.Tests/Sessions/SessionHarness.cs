@@ -70,6 +70,13 @@ internal sealed class RecordingHandler : IMsrpSessionHandler
         FirstReport.TrySetResult(report);
     }
 
+    private int _closed;
+
+    /// <summary>How many times the session reported its connection closed.</summary>
+    public int ClosedCount => Volatile.Read(ref _closed);
+
+    public void OnClosed(MsrpSession session) => Interlocked.Increment(ref _closed);
+
     public byte[] BodyOf(string messageId) => Started.First(s => s.Message.MessageId == messageId).Sink.Data.ToArray();
 }
 

@@ -2,6 +2,7 @@
 using System.Globalization;
 using ImUeAgent.Im.Client.Large;
 using ImUeAgent.Im.Content;
+using ImUeAgent.Im.FeatureTags;
 using ImUeAgent.Im.Store;
 using ImUeAgent.Msrp.Framing;
 using ImUeAgent.Sip.Message;
@@ -18,6 +19,10 @@ internal sealed record DeferredPushBatch(IReadOnlyList<NewInboxMessage> Messages
 /// identities the live copy would have had (Call-ID+CSeq of a stored MESSAGE, Call-ID+Message-ID of a stored MSRP
 /// SEND, the IMDN Message-ID inside CPIM), so a message received live and pushed again, or pushed twice, is stored
 /// once. A part that cannot be read is stored raw with its reason and identified by its SHA-256.
+/// <para>Routing (RFC 3841): a rebuilt message goes to the local application its own stored request asked for — the
+/// IM Server stores the complete MESSAGE or INVITE with its Accept-Contact/Reject-Contact (12.2.2.3) — and, when
+/// that request carried no caller preferences (or nothing in it survived), to the application the push INVITE was
+/// routed to, as do raw parts.</para>
 /// <para>Wire decision for the MSRP status (RFC 4975 has one response per SEND): when the SEND yields at least one
 /// message, it is answered 200 even if some of its parts were kept raw — refusing it would make the IM Server push the
 /// good messages again (harmless, they are recognised) and the bad part forever. When nothing in the SEND can be read
@@ -64,8 +69,10 @@ internal static class DeferredPushStorage
         return false;
     }
 
-    public static DeferredPushBatch Build(string contentType, ReadOnlyMemory<byte> body, IncomingSessionContext session, DateTimeOffset now)
+    public static DeferredPushBatch Build(string contentType, ReadOnlyMemory<byte> body, IncomingSessionContext session, ApplicationSelector selector,
+        DateTimeOffset now)
     {
+        ArgumentNullException.ThrowIfNull(selector);
         DeferredPushContent content = DeferredPush.Unwrap(contentType, body);
         var messages = new List<NewInboxMessage>();
         var contents = new List<ReceivedContent>();
@@ -113,6 +120,7 @@ internal static class DeferredPushStorage
                 Body = read.Body,
                 ImdnRequested = read.ImdnRequested,
                 Identities = identities,
+                ApplicationId = ApplicationOf(m, selector) ?? session.ApplicationId,
             });
             contents.Add(read);
         }
@@ -139,6 +147,42 @@ internal static class DeferredPushStorage
             : allUnsupported ? MsrpStatusCodes.UnsupportedMediaType
             : MsrpStatusCodes.BadRequest;
         return new DeferredPushBatch(messages, contents, notifications, messages.Count(x => x.UnparsedReason is not null), status);
+    }
+
+    /// <summary>The application RFC 3841 picks for the caller preferences of the stored request (a parsed
+    /// MESSAGE/INVITE, or the header lines of a sipfrag); null when it carried none.</summary>
+    private static string? ApplicationOf(DeferredMessage m, ApplicationSelector selector)
+    {
+        if (m.Items.Count == 0)
+        {
+            return null;
+        }
+
+        DeferredItem first = m.Items[0];
+        var accept = new List<CallerPreferenceValue>();
+        var reject = new List<CallerPreferenceValue>();
+        if (first.Sip is { } sip)
+        {
+            accept.AddRange(CallerPreferences.ReadAcceptContact(sip));
+            reject.AddRange(CallerPreferences.ReadRejectContact(sip));
+        }
+        else if (first.FragmentHeaders is { } headers)
+        {
+            foreach (MimeHeader h in headers)
+            {
+                // RFC 3841 §10: the compact forms are 'a' and 'j'. A value that is not RFC 3841 shaped is skipped.
+                if (h.Name.Equals("Accept-Contact", StringComparison.OrdinalIgnoreCase) || h.Name.Equals("a", StringComparison.OrdinalIgnoreCase))
+                {
+                    CallerPreferences.TryParse(h.Value, accept, out _);
+                }
+                else if (h.Name.Equals("Reject-Contact", StringComparison.OrdinalIgnoreCase) || h.Name.Equals("j", StringComparison.OrdinalIgnoreCase))
+                {
+                    CallerPreferences.TryParse(h.Value, reject, out _);
+                }
+            }
+        }
+
+        return accept.Count == 0 && reject.Count == 0 ? null : selector.Select(accept, reject).Application?.Id;
     }
 
     private static bool IsPushedItemType(MediaType type) => type.Is("message", "sip") || type.Is("message", "sipfrag") || type.Is("message", "msrp");
@@ -186,6 +230,7 @@ internal static class DeferredPushStorage
         RawPart = raw,
         UnparsedReason = reason,
         Identities = [InboxIdentity.ForRawContent(raw)],
+        ApplicationId = session.ApplicationId,
     };
 
     private static byte[] Concat(IReadOnlyList<DeferredItem> items)

@@ -14,7 +14,7 @@ using Microsoft.Extensions.Logging;
 
 namespace ImUeAgent.Im.Client.Large;
 
-/// <summary>OMA SIMPLE IM 9 Large Message Mode, originating side: INVITE with an MSRP offer (9.1.1.1), ACK on the
+/// <summary>OMA SIMPLE IM 9 Large Message Mode, originating side: INVITE with a sendonly MSRP offer (9.1.1.1), ACK on the
 /// 2xx (the UA core does it), the MSRP connection per a=setup (RFC 6135; RFC 4975 §5.4: the active side sends a
 /// bodiless SEND to bind), one SEND chunked by the session, its 200, then BYE.</summary>
 internal sealed class LargeMessageSender(ImClientSettings settings, MsrpEndpoint endpoint, TimeProvider time, ILogger logger)
@@ -30,7 +30,11 @@ internal sealed class LargeMessageSender(ImClientSettings settings, MsrpEndpoint
         });
         try
         {
-            string offer = MsrpSdp.CreateOffer(session, [payload.ContentType.Name], wrappedTypes, maxSize: null, setup: settings.LargeMessageOfferSetup);
+            // a=sendonly: this session only carries our one message (RFC 3264 §5.1), and it tells the far end's client
+            // it is Large Message Mode, not a chat (OMA CPM's large-mode offer is sendonly too).
+            string offer = MsrpDirection.With(
+                MsrpSdp.CreateOffer(session, [payload.ContentType.Name], wrappedTypes, maxSize: null, setup: settings.LargeMessageOfferSetup),
+                MsrpDirection.SendOnly);
             ContactValue contact = policy.BuildContact(userAgent.ContactUri(null));
             SipRequest invite = OutgoingRequestFactory.BuildInvite(recipients, settings.ConferenceFactoryUri, offer, originator, policy, settings.UserAgent,
                 SipUserAgent.NewTag(), contact, settings.SessionExpiresSeconds);

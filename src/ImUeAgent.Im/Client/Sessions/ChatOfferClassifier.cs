@@ -27,7 +27,8 @@ internal enum ChatOfferDecision : byte
     NoConversationType,
 
     /// <summary>One accept-type and no wrapped '*': the shape of a Large Message Mode offer that carries the one
-    /// message's type (9; this client's own large-mode offer has it).</summary>
+    /// message's type (9). This client's own large-mode offer has it but also says sendonly, so
+    /// <see cref="OneWayDirection"/> takes it first; this rule is for peers that name no direction.</summary>
     SingleMessageType,
 }
 

@@ -619,8 +619,9 @@ public sealed class ImChatSession : IAsyncDisposable
             _state = ImChatSessionState.Active;
         }
 
-        Publish(new ImChatSessionEvent(this, ImChatSessionState.Active, ImChatSessionEndReason.None, null));
+        // The session timer exists before anyone hears the session is active (they may act on the clock at once).
         ArmTimer(expiryOnly: false);
+        Publish(new ImChatSessionEvent(this, ImChatSessionState.Active, ImChatSessionEndReason.None, null));
         _host.Track(WatchMsrpAsync());
         if (IsGroup && FocusUri is { } focus && SipUri.TryParse(focus, out SipUri? focusUri) && _host.OwnOriginator(false) is { } me)
         {

@@ -184,7 +184,7 @@ internal sealed class ScriptedSessionPeer : IAsyncDisposable
     /// <summary>The core as a far end INVITEs a UE for a session (offer actpass: the UE's answer picks active and
     /// connects, RFC 6135), then sets up its side of the MSRP session.</summary>
     public async Task<(SipResponse Response, PeerSession? Session)> InviteAsync(IPEndPoint ue, string from, string? sessionExpires = "1800;refresher=uac",
-        string? allow = "INVITE, ACK, CANCEL, BYE, UPDATE, MESSAGE", string? callId = null)
+        string? allow = "INVITE, ACK, CANCEL, BYE, UPDATE, MESSAGE", string? callId = null, IReadOnlyList<string>? acceptContact = null)
     {
         var received = Channel.CreateUnbounded<CoreMsrpMessage>();
         MsrpSession session = _core.Msrp.Endpoint.CreateSession(new Collector(received));
@@ -207,6 +207,11 @@ internal sealed class ScriptedSessionPeer : IAsyncDisposable
         if (allow is not null)
         {
             b.Add(SipHeaderId.Allow, allow);
+        }
+
+        foreach (string value in acceptContact ?? [])
+        {
+            b.Add(SipHeaderId.AcceptContact, value);
         }
 
         SipRequest invite = b.Body(new MediaType("application", "sdp"), Encoding.UTF8.GetBytes(offer)).BuildRequest();
