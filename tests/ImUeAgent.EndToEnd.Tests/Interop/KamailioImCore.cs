@@ -121,7 +121,7 @@ internal sealed class KamailioImCore : IAsyncDisposable
     /// <summary>`kamcmd stats.get_statistics msilo:` as name → value.</summary>
     public async Task<IReadOnlyDictionary<string, long>> MsiloStatisticsAsync()
     {
-        var kamcmd = Which("kamcmd") ?? throw new InvalidOperationException("kamcmd (package kamailio) is not installed");
+        var kamcmd = DebianTools.Which("kamcmd") ?? throw new InvalidOperationException("kamcmd (package kamailio) is not installed");
         var (code, stdout, stderr) = await ChildProcess.RunAsync(kamcmd, ["-s", "unix:" + ControlSocket, "stats.get_statistics", "msilo:"], TimeSpan.FromSeconds(10));
         Assert.True(code == 0, $"kamcmd stats.get_statistics failed ({code}): {stderr}");
         var stats = new Dictionary<string, long>(StringComparer.Ordinal);
@@ -146,52 +146,17 @@ internal sealed class KamailioImCore : IAsyncDisposable
         return ((IPEndPoint)socket.LocalEndPoint!).Port;
     }
 
-    private static async Task<string> EnsureInstalledAsync()
-    {
-        const string modules = "/usr/lib/x86_64-linux-gnu/kamailio/modules";
-        if (Which("kamailio") is { } found && File.Exists(Path.Combine(modules, "msilo.so")) && File.Exists(Path.Combine(modules, "db_text.so")))
-        {
-            return found;
-        }
+    // msilo and db_text are in the kamailio package itself.
+    private static Task<string> EnsureInstalledAsync() =>
+        DebianTools.EnsureAsync("kamailio", () => File.Exists(Path.Combine(Modules, "msilo.so")) && File.Exists(Path.Combine(Modules, "db_text.so")),
+            "kamailio", "kamailio-extra-modules");
 
-        // ./test.sh installs these first; a bare `dotnet test` on a fresh machine gets them here (msilo and db_text
-        // are in the kamailio package itself).
-        var script = Path.Combine(Binaries.RepoRoot, "scripts", "ensure-packages.sh");
-        var (code, _, stderr) = await ChildProcess.RunAsync(script, ["kamailio", "kamailio-extra-modules"], TimeSpan.FromMinutes(5));
-        return code == 0 && Which("kamailio") is { } installed
-            ? installed
-            : throw new InvalidOperationException($"kamailio is not installed and scripts/ensure-packages.sh kamailio failed ({code}): {stderr}");
-    }
-
-    internal static string? Which(string name)
-    {
-        foreach (var dir in (Environment.GetEnvironmentVariable("PATH") ?? "/usr/bin:/bin").Split(':').Append("/usr/sbin"))
-        {
-            var candidate = Path.Combine(dir, name);
-            if (File.Exists(candidate))
-            {
-                return candidate;
-            }
-        }
-
-        return null;
-    }
+    private const string Modules = "/usr/lib/x86_64-linux-gnu/kamailio/modules";
 
     public async ValueTask DisposeAsync()
     {
-        if (!Process.HasExited)
-        {
-            // Stop exactly the process we started, by its pid: Kamailio's main process ends its workers on SIGTERM.
-            Process.Signal(Posix.SIGTERM);
-            try
-            {
-                await Process.WaitForExitAsync(TimeSpan.FromSeconds(10));
-            }
-            catch (TimeoutException)
-            {
-                // ChildProcess.DisposeAsync sends SIGKILL.
-            }
-        }
+        // Stop exactly the process we started, by its pid: Kamailio's main process ends its workers on SIGTERM.
+        await Process.TerminateAsync(TimeSpan.FromSeconds(10));
 
         await Process.DisposeAsync();
         try

@@ -97,37 +97,13 @@ internal sealed class Baresip : IAsyncDisposable
     // menu's message handler prints "\r<peer URI>: \"<body>\"" through the UI, which stdio writes to stderr.
     private static string ReceivedLine(string from, string text) => $"{from}: \"{text}\"";
 
-    private static async Task<string> EnsureInstalledAsync()
-    {
-        const string binary = "/usr/bin/baresip";
-        if (File.Exists(binary) && File.Exists(Path.Combine(ModuleDirectory, "stdio.so")))
-        {
-            return binary;
-        }
-
-        // ./test.sh installs it first; a bare `dotnet test` on a fresh machine gets it here.
-        var script = Path.Combine(Binaries.RepoRoot, "scripts", "ensure-packages.sh");
-        var (code, _, stderr) = await ChildProcess.RunAsync(script, ["baresip"], TimeSpan.FromMinutes(5));
-        return code == 0 && File.Exists(binary)
-            ? binary
-            : throw new InvalidOperationException($"baresip is not installed and scripts/ensure-packages.sh baresip failed ({code}): {stderr}");
-    }
+    private static Task<string> EnsureInstalledAsync() =>
+        DebianTools.EnsureAsync("baresip", () => File.Exists(Path.Combine(ModuleDirectory, "stdio.so")), "baresip");
 
     public async ValueTask DisposeAsync()
     {
-        if (!Process.HasExited)
-        {
-            // Stop exactly the process we started, by its pid; baresip un-registers and quits on SIGTERM.
-            Process.Signal(Posix.SIGTERM);
-            try
-            {
-                await Process.WaitForExitAsync(TimeSpan.FromSeconds(10));
-            }
-            catch (TimeoutException)
-            {
-                // ChildProcess.DisposeAsync sends SIGKILL.
-            }
-        }
+        // Stop exactly the process we started, by its pid: baresip un-registers and quits on SIGTERM.
+        await Process.TerminateAsync(TimeSpan.FromSeconds(10));
 
         await Process.DisposeAsync();
         _directory.Delete(recursive: true);

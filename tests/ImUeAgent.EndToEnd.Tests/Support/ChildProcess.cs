@@ -172,6 +172,25 @@ internal sealed class ChildProcess : IAsyncDisposable
     }
 
     /// <summary>Waits for exit and for the output streams to drain; fails the test on timeout.</summary>
+    /// <summary>SIGTERM to exactly this process (by pid), then up to <paramref name="grace"/> for it to exit;
+    /// <see cref="DisposeAsync"/> sends SIGKILL to whatever is left.</summary>
+    public async Task TerminateAsync(TimeSpan grace)
+    {
+        if (HasExited)
+        {
+            return;
+        }
+
+        Signal(Posix.SIGTERM);
+        try
+        {
+            await WaitForExitAsync(grace);
+        }
+        catch (TimeoutException)
+        {
+        }
+    }
+
     public async Task<int> WaitForExitAsync(TimeSpan timeout)
     {
         using var cts = new CancellationTokenSource(timeout);

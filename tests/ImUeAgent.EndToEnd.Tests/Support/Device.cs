@@ -157,18 +157,7 @@ internal sealed class Device : IAsyncDisposable
     {
         if (Process is { } process)
         {
-            if (!process.HasExited)
-            {
-                process.Signal(Posix.SIGTERM);
-                try
-                {
-                    await process.WaitForExitAsync(TimeSpan.FromSeconds(10));
-                }
-                catch (TimeoutException)
-                {
-                }
-            }
-
+            await process.TerminateAsync(TimeSpan.FromSeconds(10));
             await process.DisposeAsync();
         }
 

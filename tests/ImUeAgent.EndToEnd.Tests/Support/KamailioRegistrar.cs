@@ -70,7 +70,7 @@ internal sealed class KamailioRegistrar : IAsyncDisposable
     /// <summary>`kamcmd ul.dump`: the location table as Kamailio holds it.</summary>
     public async Task<string> LocationTableAsync()
     {
-        var kamcmd = Which("kamcmd") ?? throw new InvalidOperationException("kamcmd (package kamailio) is not installed");
+        var kamcmd = DebianTools.Which("kamcmd") ?? throw new InvalidOperationException("kamcmd (package kamailio) is not installed");
         var (code, stdout, stderr) = await ChildProcess.RunAsync(kamcmd, ["-s", "unix:" + ControlSocket, "ul.dump"], TimeSpan.FromSeconds(10));
         Assert.True(code == 0, $"kamcmd ul.dump failed ({code}): {stderr}");
         return stdout;
@@ -83,50 +83,13 @@ internal sealed class KamailioRegistrar : IAsyncDisposable
         return ((IPEndPoint)socket.LocalEndPoint!).Port;
     }
 
-    private static async Task<string> EnsureKamailioAsync()
-    {
-        if (Which("kamailio") is { } found && Directory.Exists("/usr/lib/x86_64-linux-gnu/kamailio/modules"))
-        {
-            return found;
-        }
-
-        // ./test.sh installs these first; a bare `dotnet test` on a fresh machine gets them here.
-        var script = Path.Combine(Binaries.RepoRoot, "scripts", "ensure-packages.sh");
-        var (code, _, stderr) = await ChildProcess.RunAsync(script, ["kamailio", "kamailio-extra-modules"], TimeSpan.FromMinutes(5));
-        return code == 0 && Which("kamailio") is { } installed
-            ? installed
-            : throw new InvalidOperationException($"kamailio is not installed and scripts/ensure-packages.sh kamailio failed ({code}): {stderr}");
-    }
-
-    private static string? Which(string name)
-    {
-        foreach (var dir in (Environment.GetEnvironmentVariable("PATH") ?? "/usr/bin:/bin").Split(':').Append("/usr/sbin"))
-        {
-            var candidate = Path.Combine(dir, name);
-            if (File.Exists(candidate))
-            {
-                return candidate;
-            }
-        }
-
-        return null;
-    }
+    private static Task<string> EnsureKamailioAsync() =>
+        DebianTools.EnsureAsync("kamailio", () => Directory.Exists("/usr/lib/x86_64-linux-gnu/kamailio/modules"), "kamailio", "kamailio-extra-modules");
 
     public async ValueTask DisposeAsync()
     {
-        if (!Process.HasExited)
-        {
-            // Stop exactly the process we started, by its pid: Kamailio's main process ends its workers on SIGTERM.
-            Process.Signal(Posix.SIGTERM);
-            try
-            {
-                await Process.WaitForExitAsync(TimeSpan.FromSeconds(10));
-            }
-            catch (TimeoutException)
-            {
-                // ChildProcess.DisposeAsync sends SIGKILL.
-            }
-        }
+        // Stop exactly the process we started, by its pid: Kamailio's main process ends its workers on SIGTERM.
+        await Process.TerminateAsync(TimeSpan.FromSeconds(10));
 
         await Process.DisposeAsync();
         try

@@ -106,18 +106,7 @@ internal sealed class TestbedAll : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        if (!Process.HasExited)
-        {
-            Process.Signal(Posix.SIGTERM);
-            try
-            {
-                await Process.WaitForExitAsync(TimeSpan.FromSeconds(10));
-            }
-            catch (TimeoutException)
-            {
-            }
-        }
-
+        await Process.TerminateAsync(TimeSpan.FromSeconds(10));
         await Process.DisposeAsync();
         Directory.Delete(recursive: true);
     }
