@@ -179,19 +179,23 @@ public sealed class MsrpFrameReader
         var reader = new SequenceReader<byte>(buffer);
         while (!reader.End)
         {
-            // Candidates are CRLF pairs (vectorised search; random data has one per 64 KiB, not one CR per 256 bytes).
-            // A CR ending a segment may pair with an LF in the next one, so it is a candidate too.
+            // Candidates are whole "CRLF ------- transact-id" sequences (EndLineSearch: vectorised on the dashes), so a
+            // body full of CRLFs (text) costs what random data costs instead of a stop at every line. Only a CR within
+            // the segment's last pattern-length bytes may start one that continues in the next segment; those few are
+            // candidates too.
             var span = reader.UnreadSpan;
-            int i = span.IndexOf("\r\n"u8);
+            int i = EndLineSearch.IndexOf(span, pattern, dashOffset: 2);
             if (i < 0)
             {
-                if (span[^1] != (byte)'\r')
+                int tail = Math.Max(0, span.Length - (pattern.Length - 1));
+                int cr = span[tail..].IndexOf((byte)'\r');
+                if (cr < 0)
                 {
                     reader.Advance(span.Length);
                     continue;
                 }
 
-                i = span.Length - 1;
+                i = tail + cr;
             }
 
             reader.Advance(i);

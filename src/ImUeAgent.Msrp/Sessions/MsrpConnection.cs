@@ -215,6 +215,7 @@ public sealed class MsrpConnection : IAsyncDisposable
                             break;
                         case MsrpReadKind.End:
                             await OnEndAsync(_reader.Head, step.Continuation).ConfigureAwait(false);
+                            FlushOutboxInline();
                             break;
                     }
 
@@ -398,7 +399,76 @@ public sealed class MsrpConnection : IAsyncDisposable
             _outboxHasData = true;
         }
 
-        _outboxSignal.Writer.TryWrite(true);
+        // No signal: the read loop sends it right after this request (FlushOutboxInline).
+    }
+
+    /// <summary>
+    /// After a request is handled, its response (and any REPORT) goes out from the read loop itself when the writer is
+    /// free: no hand-over to the outbox loop, one thread wake-up less per chunk. The flush is started here but never
+    /// awaited here (STYLE §7): if the socket is full it completes in the background, holding the writer until then.
+    /// When a message is being written, the outbox loop waits for its turn as before.
+    /// </summary>
+    private void FlushOutboxInline()
+    {
+        if (!_outboxHasData)
+        {
+            return;
+        }
+
+        if (IsClosed || !_writeLock.Wait(0, CancellationToken.None))
+        {
+            _outboxSignal.Writer.TryWrite(true);
+            return;
+        }
+
+        ValueTask flush;
+        try
+        {
+            DrainOutbox();
+            flush = FlushAsync(_closing.Token);
+        }
+        catch (Exception ex) when (ex is IOException or ObjectDisposedException or InvalidOperationException or OperationCanceledException)
+        {
+            ReleaseWrite(); // the transport is closing; the read loop finds out on its next read
+            return;
+        }
+
+        if (flush.IsCompleted)
+        {
+            ObserveFlush(flush);
+            ReleaseWrite();
+            return;
+        }
+
+        _ = CompleteFlushAsync(flush);
+
+        static void ObserveFlush(ValueTask done)
+        {
+            try
+            {
+                done.GetAwaiter().GetResult();
+            }
+            catch (Exception ex) when (ex is IOException or ObjectDisposedException or InvalidOperationException or OperationCanceledException)
+            {
+                // as above: closing
+            }
+        }
+    }
+
+    private async Task CompleteFlushAsync(ValueTask flush)
+    {
+        try
+        {
+            await flush.ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is IOException or ObjectDisposedException or InvalidOperationException or OperationCanceledException)
+        {
+            // closing: the read loop finds out on its next read
+        }
+        finally
+        {
+            ReleaseWrite();
+        }
     }
 
     /// <summary>Success REPORT for a completed message (RFC 4975 §7.1.3): To-Path is the SEND's From-Path.</summary>
@@ -756,25 +826,17 @@ public sealed class MsrpConnection : IAsyncDisposable
     /// <summary>Index of <c>"-------" tid</c> in the data (conservatively, any occurrence), or -1.</summary>
     internal static int FindEndLineLookAlike(ReadOnlySpan<byte> data, ReadOnlySpan<byte> transactionId)
     {
-        int from = 0;
-        while (true)
+        // One search for the whole sequence (EndLineSearch): "-------" rulers in text do not stop it, only the dashes
+        // followed by this very transaction id do.
+        Span<byte> lookAlike = stackalloc byte[7 + TransactionIds.Length];
+        if (transactionId.Length > TransactionIds.Length)
         {
-            int i = data[from..].IndexOf("-------"u8);
-            if (i < 0)
-            {
-                return -1;
-            }
-
-            i += from;
-            var after = data[(i + 7)..];
-            int n = Math.Min(after.Length, transactionId.Length);
-            if (n == transactionId.Length && after[..n].SequenceEqual(transactionId))
-            {
-                return i;
-            }
-
-            from = i + 1;
+            lookAlike = new byte[7 + transactionId.Length];
         }
+
+        "-------"u8.CopyTo(lookAlike);
+        transactionId.CopyTo(lookAlike[7..]);
+        return EndLineSearch.IndexOf(data, lookAlike[..(7 + transactionId.Length)], dashOffset: 0);
     }
 
     private static bool EndsWithEndLinePrefix(ReadOnlySpan<byte> data, ReadOnlySpan<byte> transactionId)

@@ -145,7 +145,7 @@ public sealed class MsrpEndpoint : IAsyncDisposable
                 {
                     foreach (var c in _connections)
                     {
-                        if (c.IsInitiatedLocally && !c.IsClosed && string.Equals(c.RemoteAuthority, key, StringComparison.Ordinal))
+                        if (c.IsInitiatedLocally && !c.IsClosing && string.Equals(c.RemoteAuthority, key, StringComparison.Ordinal))
                         {
                             return (c, true);
                         }

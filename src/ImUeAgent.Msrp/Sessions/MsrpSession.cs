@@ -117,7 +117,7 @@ public sealed class MsrpSession : IAsyncDisposable
     public async Task ConnectAsync(CancellationToken cancellationToken = default)
     {
         var target = FirstHop;
-        bool mayRetry = false;
+        bool mayRetry = true;
         while (true)
         {
             var (connection, reused) = await _endpoint.AcquireConnectionAsync(target, allowReuse: mayRetry, cancellationToken).ConfigureAwait(false);
@@ -130,7 +130,7 @@ public sealed class MsrpSession : IAsyncDisposable
                     continue;
                 }
 
-                throw new MsrpSessionException(MsrpStatusCodes.SessionDoesNotExist, $"connection {connection.Name} closed before the session could bind to it");
+                throw new MsrpSessionException(0, $"connection {connection.Name} closed before the session could bind to it");
             }
 
             if (!Options.SendBindingSend)
@@ -139,9 +139,23 @@ public sealed class MsrpSession : IAsyncDisposable
                 return;
             }
 
-            var result = await connection.SendMessageAsync(this,
-                new OutgoingMessage(TransactionIds.NewMessageId(), string.Empty, MsrpFailureReport.Yes, false),
-                null, cancellationToken).ConfigureAwait(false);
+            MsrpSendResult result;
+            try
+            {
+                result = await connection.SendMessageAsync(this,
+                    new OutgoingMessage(TransactionIds.NewMessageId(), string.Empty, MsrpFailureReport.Yes, false),
+                    null, cancellationToken).ConfigureAwait(false);
+            }
+            catch
+            {
+                if (EndBinding())
+                {
+                    await OnConnectionClosedAsync(connection).ConfigureAwait(false);
+                }
+
+                throw;
+            }
+
             if (result.Outcome == MsrpSendOutcome.ConnectionLost && reused && mayRetry && !cancellationToken.IsCancellationRequested && TryUnbindLost(connection))
             {
                 // No response came (a 200 would have delivered it): nothing of this session happened on that

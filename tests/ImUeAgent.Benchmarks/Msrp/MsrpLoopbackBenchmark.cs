@@ -12,12 +12,15 @@ namespace ImUeAgent.Benchmarks.Msrp;
 /// A 100 MB message through an MSRP session over loopback TCP (chunked SEND, per-chunk 200 responses, reassembly
 /// into a counting sink) against a plain socket copy of the same bytes. Ratio = MSRP time / socket time; the MSRP
 /// throughput relative to the socket is 1 / Ratio (goal ≥ 0.7). Allocated must not grow with <see cref="Megabytes"/>.
+/// <see cref="Content"/> Text is CRLF-terminated 72-byte lines with "-------" rulers: the end-line searches on both
+/// sides must not slow down on bodies full of CRLFs and dashes.
 /// </summary>
 [MemoryDiagnoser]
 [SimpleJob(launchCount: 1, warmupCount: 2, iterationCount: 6)]
 public class MsrpLoopbackBenchmark
 {
-    private static readonly byte[] s_pattern = CreatePattern();
+    private static readonly byte[] s_random = CreatePattern();
+    private static readonly byte[] s_text = CreateText();
     private MsrpEndpoint? _a;
     private MsrpEndpoint? _b;
     private MsrpTcpListener? _la;
@@ -28,15 +31,49 @@ public class MsrpLoopbackBenchmark
     private Socket? _client;
     private Socket? _server;
 
+    public enum BodyContent
+    {
+        Random,
+        Text,
+    }
+
     [Params(10, 100)]
     public int Megabytes { get; set; }
 
+    [Params(BodyContent.Random, BodyContent.Text)]
+    public BodyContent Content { get; set; }
+
     private long Size => Megabytes * 1024L * 1024L;
+
+    private byte[] Pattern => Content == BodyContent.Text ? s_text : s_random;
 
     private static byte[] CreatePattern()
     {
         var b = new byte[1 << 20];
         new Random(4975).NextBytes(b);
+        return b;
+    }
+
+    private static byte[] CreateText()
+    {
+        var b = new byte[1 << 20];
+        var random = new Random(4975);
+        for (int i = 0; i < b.Length; i++)
+        {
+            b[i] = (byte)(' ' + random.Next(95));
+        }
+
+        for (int line = 0; line + 72 <= b.Length; line += 72)
+        {
+            if (line % (72 * 10) == 0)
+            {
+                b.AsSpan(line, 70).Fill((byte)'-');
+            }
+
+            b[line + 70] = (byte)'\r';
+            b[line + 71] = (byte)'\n';
+        }
+
         return b;
     }
 
@@ -95,7 +132,7 @@ public class MsrpLoopbackBenchmark
             ArrayPool<byte>.Shared.Return(buffer);
             return got;
         });
-        var source = new RepeatStream(s_pattern, size);
+        var source = new RepeatStream(Pattern, size);
         var chunk = ArrayPool<byte>.Shared.Rent(64 * 1024);
         int n;
         while ((n = await source.ReadAsync(chunk.AsMemory(0, 64 * 1024))) > 0)
@@ -115,7 +152,7 @@ public class MsrpLoopbackBenchmark
     public async Task<long> MsrpSessionSend()
     {
         var done = _handler!.Expect();
-        var result = await _session!.SendMessageAsync("application/octet-stream", new RepeatStream(s_pattern, Size), Size);
+        var result = await _session!.SendMessageAsync("application/octet-stream", new RepeatStream(Pattern, Size), Size);
         if (!result.IsSuccess)
         {
             throw new InvalidOperationException(result.ToString());

@@ -293,6 +293,33 @@ public sealed class MsrpFrameReaderTests
         Assert.Equal("partial body bytes", Encoding.UTF8.GetString(f.Frames[0].Body));
     }
 
+    [Fact]
+    public void Crlf_dense_body_is_delimited_at_every_split()
+    {
+        // Text: a CRLF every line, dash rulers, and end-lines of another transaction; only ours ends the frame.
+        var text = new StringBuilder();
+        for (int line = 0; line < 40; line++)
+        {
+            text.Append(line % 7 == 3 ? "-------" : $"line {line} of a text message").Append("\r\n");
+            if (line % 13 == 5)
+            {
+                text.Append("-------zzzzzzzz$\r\n");
+            }
+        }
+
+        string body = text.ToString();
+        string frame = Send.Replace("Hey Bob, are you there?\r\n", body, StringComparison.Ordinal).Replace("1-25/25", $"1-{body.Length}/{body.Length}", StringComparison.Ordinal);
+        var data = B(frame);
+        for (int split = 0; split <= data.Length; split++)
+        {
+            var f = FrameFeeder.FeedAll(data, split);
+            Assert.Equal(MsrpFrameError.None, f.Error);
+            var parsed = Assert.Single(f.Frames);
+            Assert.Equal(body, Encoding.UTF8.GetString(parsed.Body));
+            Assert.Equal(MsrpContinuation.Complete, parsed.Flag);
+        }
+    }
+
     [Theory]
     [InlineData("HTTP/1.1 200 OK\r\n", MsrpFrameError.InvalidStartLine)]
     [InlineData("MSRP\r\n", MsrpFrameError.InvalidStartLine)]

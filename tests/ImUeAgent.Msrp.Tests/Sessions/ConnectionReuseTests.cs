@@ -110,6 +110,9 @@ public sealed class ConnectionReuseTests
 {
     private const string PeerUri = "msrp://peer.example:9000/peersess77;tcp";
 
+    /// <summary>A bound on every wait, so a regression fails the test instead of hanging it (never a sleep).</summary>
+    private static readonly TimeSpan Bound = TimeSpan.FromSeconds(20);
+
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     /// <summary>Endpoint B (passive) and endpoint A whose connector links to B; the first link holds B's FIN.</summary>
@@ -172,10 +175,10 @@ public sealed class ConnectionReuseTests
     {
         await using var net = new LinkedEndpoints(holdFirstFin: true);
         var (a1, _, b1, hb1) = net.CreateSessions();
-        await a1.ConnectAsync(Ct);
-        await b1.WaitForConnectionAsync(Ct);
+        await a1.ConnectAsync(Ct).WaitAsync(Bound, Ct);
+        await b1.WaitForConnectionAsync(Ct).WaitAsync(Bound, Ct);
         Assert.True((await a1.SendMessageAsync("text/plain", "first session"u8.ToArray(), cancellationToken: Ct)).IsSuccess);
-        await hb1.FirstReceived.Task.WaitAsync(Ct);
+        await hb1.FirstReceived.Task.WaitAsync(Bound, Ct);
         var oldA = a1.Connection!;
         var oldB = b1.Connection!;
 
@@ -185,31 +188,31 @@ public sealed class ConnectionReuseTests
         // Session 1 ends on both sides; B, which did not open the connection, closes it with its last session.
         await a1.DisposeAsync();
         await b1.DisposeAsync();
-        await oldB.Completion.WaitAsync(Ct);
-        await net.Links[0].BToA.EndReached.WaitAsync(Ct);
+        await oldB.Completion.WaitAsync(Bound, Ct);
+        await net.Links[0].BToA.EndReached.WaitAsync(Bound, Ct);
         Assert.False(oldA.IsClosing); // B's FIN is still on its way: A cannot know yet
 
         // A reuses the connection (RFC 4975 §5.4); its binding SEND goes into a socket B no longer reads.
         var connect = a2.ConnectAsync(Ct);
-        await net.Links[0].AToB.BytesLost.WaitAsync(Ct);
+        await net.Links[0].AToB.BytesLost.WaitAsync(Bound, Ct);
         Assert.Same(oldA, a2.Connection);
         Assert.False(connect.IsCompleted);
 
         // The FIN arrives: the SEND is lost without a response, so the session moves to a new connection.
         net.Links[0].BToA.ReleaseEnd();
-        await connect.WaitAsync(Ct);
+        await connect.WaitAsync(Bound, Ct);
         Assert.Equal(2, net.Connects);
         Assert.NotSame(oldA, a2.Connection);
         Assert.Same(a2.Connection, Assert.Single(net.A.Connections, c => !c.IsClosing));
-        Assert.NotSame(oldB, await b2.WaitForConnectionAsync(Ct));
+        Assert.NotSame(oldB, await b2.WaitForConnectionAsync(Ct).WaitAsync(Bound, Ct));
 
         var result = await a2.SendMessageAsync("text/plain", "second session"u8.ToArray(), cancellationToken: Ct);
         Assert.True(result.IsSuccess, result.ToString());
-        var received = await hb2.FirstReceived.Task.WaitAsync(Ct);
+        var received = await hb2.FirstReceived.Task.WaitAsync(Bound, Ct);
         Assert.Equal("second session", Encoding.UTF8.GetString(hb2.BodyOf(received.MessageId)));
 
         // The lost connection was the connect's business, not the session's: the application heard nothing of it.
-        await oldA.Completion.WaitAsync(Ct);
+        await oldA.Completion.WaitAsync(Bound, Ct);
         Assert.Equal(0, ha2.ClosedCount);
         Assert.Same(a2.Connection, Assert.Single(net.A.Connections));
     }
@@ -219,22 +222,22 @@ public sealed class ConnectionReuseTests
     {
         await using var net = new LinkedEndpoints(holdFirstFin: true);
         var (a1, _, b1, _) = net.CreateSessions();
-        await a1.ConnectAsync(Ct);
-        await b1.WaitForConnectionAsync(Ct);
+        await a1.ConnectAsync(Ct).WaitAsync(Bound, Ct);
+        await b1.WaitForConnectionAsync(Ct).WaitAsync(Bound, Ct);
         var oldB = b1.Connection!;
         var (a2, ha2, b2, _) = net.CreateSessions();
         b2.SetRemotePath([MsrpUri.Parse(PeerUri)]); // B answers the new session 481: it is not the session A talks to
         await a1.DisposeAsync();
         await b1.DisposeAsync();
-        await oldB.Completion.WaitAsync(Ct);
-        await net.Links[0].BToA.EndReached.WaitAsync(Ct);
+        await oldB.Completion.WaitAsync(Bound, Ct);
+        await net.Links[0].BToA.EndReached.WaitAsync(Bound, Ct);
 
         var connect = a2.ConnectAsync(Ct);
-        await net.Links[0].AToB.BytesLost.WaitAsync(Ct);
+        await net.Links[0].AToB.BytesLost.WaitAsync(Bound, Ct);
         net.Links[0].BToA.ReleaseEnd();
 
         // The retry gets a response (481): only a connection lost without any response is retried, and only once.
-        var error = await Assert.ThrowsAsync<MsrpSessionException>(() => connect.WaitAsync(Ct));
+        var error = await Assert.ThrowsAsync<MsrpSessionException>(() => connect.WaitAsync(Bound, Ct));
         Assert.Equal(481, error.StatusCode);
         Assert.Equal(2, net.Connects);
     }
@@ -257,10 +260,10 @@ public sealed class ConnectionReuseTests
         Assert.Equal("SEND", (await peer.ReadFrameAsync()).Method);
         peer.Close(); // the peer hangs up without answering
 
-        var error = await Assert.ThrowsAsync<MsrpSessionException>(() => connect.WaitAsync(Ct));
+        var error = await Assert.ThrowsAsync<MsrpSessionException>(() => connect.WaitAsync(Bound, Ct));
         Assert.Contains("ConnectionLost", error.Message, StringComparison.Ordinal);
         Assert.Equal(1, connects); // a connection opened for this session is not retried
-        await session.Connection!.Completion.WaitAsync(Ct);
+        await session.Connection!.Completion.WaitAsync(Bound, Ct);
         Assert.Equal(1, handler.ClosedCount);
     }
 
@@ -284,7 +287,7 @@ public sealed class ConnectionReuseTests
         var session = endpoint.CreateSession(handler, new MsrpSessionOptions { SendBindingSend = false }, sessionId: "alicese1");
         var target = MsrpUri.Parse(PeerUri);
         session.SetRemotePath([target]);
-        await session.ConnectAsync(Ct);
+        await session.ConnectAsync(Ct).WaitAsync(Bound, Ct);
         var old = session.Connection!;
 
         // The peer's last SEND and its FIN arrive in one read: the read loop is still inside the sink (not closed
@@ -293,7 +296,7 @@ public sealed class ConnectionReuseTests
             "Byte-Range: 1-4/4\r\nContent-Type: text/plain\r\n\r\nbye!\r\n-------tidfin01$\r\n";
         pipes[0].Output.Write(Encoding.ASCII.GetBytes(send));
         await pipes[0].Output.CompleteAsync();
-        await sink.Entered.Task.WaitAsync(Ct);
+        await sink.Entered.Task.WaitAsync(Bound, Ct);
         Assert.False(old.IsClosed);
         Assert.True(old.IsClosing);
 
@@ -302,8 +305,8 @@ public sealed class ConnectionReuseTests
         Assert.Equal(2, pipes.Count);
 
         sink.Release.SetResult();
-        await old.Completion.WaitAsync(Ct);
-        Assert.Equal("lastmsg1", (await handler.FirstReceived.Task.WaitAsync(Ct)).MessageId); // what came with the FIN still counts
+        await old.Completion.WaitAsync(Bound, Ct);
+        Assert.Equal("lastmsg1", (await handler.FirstReceived.Task.WaitAsync(Bound, Ct)).MessageId); // what came with the FIN still counts
     }
 
     [Fact]
@@ -321,11 +324,11 @@ public sealed class ConnectionReuseTests
             var sb = b.CreateSession(hb);
             sa.SetRemotePath([sb.LocalUri]);
             sb.SetRemotePath([sa.LocalUri]);
-            await sa.ConnectAsync(Ct);
-            await sb.WaitForConnectionAsync(Ct);
+            await sa.ConnectAsync(Ct).WaitAsync(Bound, Ct);
+            await sb.WaitForConnectionAsync(Ct).WaitAsync(Bound, Ct);
             var result = await sa.SendMessageAsync("text/plain", Encoding.UTF8.GetBytes($"round {round}"), cancellationToken: Ct);
             Assert.True(result.IsSuccess, $"round {round}: {result}");
-            await hb.FirstReceived.Task.WaitAsync(Ct);
+            await hb.FirstReceived.Task.WaitAsync(Bound, Ct);
 
             // Session ends; B closes the connection, and the next round starts at once.
             await sa.DisposeAsync();
