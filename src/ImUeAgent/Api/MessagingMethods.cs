@@ -390,12 +390,9 @@ internal static class MessageJson
         w.WriteStartObject();
         w.WriteNumber("id", m.Id);
         w.WriteString("source", m.Source.ToString());
-        Optional(w, "application", m.ApplicationId);
+        w.WriteOptional("application", m.ApplicationId);
         w.WriteString("from", m.SenderUri);
-        if (m.SenderDisplayName is not null)
-        {
-            w.WriteString("fromName", m.SenderDisplayName);
-        }
+        w.WriteOptional("fromName", m.SenderDisplayName);
 
         w.WriteStartArray("to");
         foreach (var r in m.Recipients)
@@ -405,14 +402,11 @@ internal static class MessageJson
 
         w.WriteEndArray();
         w.WriteString("receivedAt", m.ReceivedAt);
-        if (m.OriginalDate is { } date)
-        {
-            w.WriteString("date", date);
-        }
+        w.WriteOptional("date", m.OriginalDate);
 
-        Optional(w, "conversationId", m.ConversationId);
-        Optional(w, "callId", m.CallId);
-        Optional(w, "messageId", m.MessageId);
+        w.WriteOptional("conversationId", m.ConversationId);
+        w.WriteOptional("callId", m.CallId);
+        w.WriteOptional("messageId", m.MessageId);
         w.WriteString("contentType", m.ContentType);
         WriteBody(w, m.ContentType, m.Body.Span);
         if (m.ImdnRequested != ImdnDispositions.None)
@@ -438,7 +432,7 @@ internal static class MessageJson
         w.WriteStartObject();
         w.WriteNumber("id", m.Id);
         w.WriteString("messageId", m.MessageId);
-        Optional(w, "applicationRef", m.ApplicationRef);
+        w.WriteOptional("applicationRef", m.ApplicationRef);
         w.WriteStartArray("to");
         foreach (var r in m.Recipients)
         {
@@ -452,10 +446,7 @@ internal static class MessageJson
             w.WriteString("failure", m.FailureReason.ToString());
         }
 
-        if (m.StatusCode is { } code)
-        {
-            w.WriteNumber("statusCode", code);
-        }
+        w.WriteOptional("statusCode", m.StatusCode);
 
         w.WriteNumber("attempts", m.Attempts);
         w.WriteString("createdAt", m.CreatedAt);
@@ -471,7 +462,7 @@ internal static class MessageJson
         w.WriteNumber("id", e.OutboxId);
         w.WriteString("messageId", e.MessageId);
         w.WriteString("state", e.State.ToString());
-        Optional(w, "recipient", e.Recipient);
+        w.WriteOptional("recipient", e.Recipient);
         if (e.Disposition is { } d)
         {
             w.WriteString("disposition", d.ToString());
@@ -482,10 +473,7 @@ internal static class MessageJson
             w.WriteString("failure", e.FailureReason.ToString());
         }
 
-        if (e.StatusCode is { } code)
-        {
-            w.WriteNumber("statusCode", code);
-        }
+        w.WriteOptional("statusCode", e.StatusCode);
 
         w.WriteString("at", e.At);
         w.WriteEndObject();
@@ -509,13 +497,6 @@ internal static class MessageJson
         w.WriteBase64String("body", body);
     }
 
-    private static void Optional(Utf8JsonWriter w, string name, string? value)
-    {
-        if (value is not null)
-        {
-            w.WriteString(name, value);
-        }
-    }
 }
 
 /// <summary>
@@ -593,24 +574,12 @@ internal sealed class ListDeferredMethod(MessagingHost messaging, Configuration.
                 w.WriteStartObject();
                 w.WriteString("reference", m.HistoryReference);
                 w.WriteString("mode", m.Mode.ToString());
-                WriteOptional(w, "from", m.AuthenticatedIdentity ?? m.From);
-                WriteOptional(w, "subject", m.Subject);
-                WriteOptional(w, "contentType", m.ContentType);
-                if (m.Date is { } date)
-                {
-                    w.WriteString("date", date);
-                }
-
-                if (m.Size is { } size)
-                {
-                    w.WriteNumber("size", size);
-                }
-
-                if (m.Expiry is { } expiry)
-                {
-                    w.WriteString("expiry", expiry);
-                }
-
+                w.WriteOptional("from", m.AuthenticatedIdentity ?? m.From);
+                w.WriteOptional("subject", m.Subject);
+                w.WriteOptional("contentType", m.ContentType);
+                w.WriteOptional("date", m.Date);
+                w.WriteOptional("size", m.Size);
+                w.WriteOptional("expiry", m.Expiry);
                 w.WriteEndObject();
             }
 
@@ -618,13 +587,6 @@ internal sealed class ListDeferredMethod(MessagingHost messaging, Configuration.
         }, continues: false, cancellationToken).ConfigureAwait(false);
     }
 
-    private static void WriteOptional(Utf8JsonWriter w, string name, string? value)
-    {
-        if (value is not null)
-        {
-            w.WriteString(name, value);
-        }
-    }
 }
 
 internal static class SettingsJson
@@ -642,21 +604,9 @@ internal static class SettingsJson
 
         w.WriteStartObject();
         w.WriteString("status", publication.Status.ToString());
-        if (publication.LastStatusCode is { } code)
-        {
-            w.WriteNumber("lastStatusCode", code);
-        }
-
-        if (publication.ExpiresAt is { } expires)
-        {
-            w.WriteString("expiresAt", expires);
-        }
-
-        if (publication.FailureText is { } failure)
-        {
-            w.WriteString("failure", failure);
-        }
-
+        w.WriteOptional("lastStatusCode", publication.LastStatusCode);
+        w.WriteOptional("expiresAt", publication.ExpiresAt);
+        w.WriteOptional("failure", publication.FailureText);
         w.WriteEndObject();
     }
 }

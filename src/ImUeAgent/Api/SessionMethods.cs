@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 using System.Text.Json;
+using System.Threading.Channels;
 using ImUeAgent.Im.Client;
 using ImUeAgent.Im.Client.Sessions;
 using ImUeAgent.Im.Store;
@@ -34,10 +35,7 @@ internal abstract class ClientMethod(MessagingHost messaging) : MessagingMethod(
             {
                 w.WriteString("error", ex.Error.ToString());
                 w.WriteString("reason", ex.Message);
-                if (ex.StatusCode is { } code)
-                {
-                    w.WriteNumber("statusCode", code);
-                }
+                w.WriteOptional("statusCode", ex.StatusCode);
             }, cancellationToken).ConfigureAwait(false);
         }
     }
@@ -117,10 +115,7 @@ internal sealed class SendInSessionMethod(MessagingHost messaging) : ClientMetho
             w.WriteBoolean("delivered", result.IsSuccess);
             w.WriteNumber("statusCode", result.StatusCode);
             w.WriteString("msrpMessageId", result.MsrpMessageId);
-            if (result.ImdnMessageId is { } imdnId)
-            {
-                w.WriteString("messageId", imdnId);
-            }
+            w.WriteOptional("messageId", result.ImdnMessageId);
         }, continues: false, cancellationToken).ConfigureAwait(false);
     }
 }
@@ -170,9 +165,45 @@ internal sealed class WatchSessionsMethod(MessagingHost messaging) : ClientMetho
             return;
         }
 
-        await foreach (var e in client.WatchSessionsAsync(cancellationToken).ConfigureAwait(false))
+        // State changes come from the client's session stream, roster changes (conference NOTIFYs) from its event:
+        // both feed one queue, so a watcher sees each in order. A slow client loses intermediate states, never the
+        // latest (each entry is the session as it is when written).
+        var changes = Channel.CreateBounded<ImChatSession>(new BoundedChannelOptions(64) { FullMode = BoundedChannelFullMode.DropOldest });
+        void OnRoster(ImChatSession session) => changes.Writer.TryWrite(session);
+        client.SessionParticipantsChanged += OnRoster;
+        using var pumping = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var pump = Task.Run(async () =>
         {
-            await reply.ReplyAsync(w => SessionJson.WriteEntry(w, e.Session), continues: true, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                await foreach (var e in client.WatchSessionsAsync(pumping.Token).ConfigureAwait(false))
+                {
+                    changes.Writer.TryWrite(e.Session);
+                }
+            }
+            finally
+            {
+                changes.Writer.TryComplete();
+            }
+        }, CancellationToken.None);
+        try
+        {
+            await foreach (var session in changes.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+            {
+                await reply.ReplyAsync(w => SessionJson.WriteEntry(w, session), continues: true, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            client.SessionParticipantsChanged -= OnRoster;
+            await pumping.CancelAsync().ConfigureAwait(false);
+            try
+            {
+                await pump.ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+            }
         }
     }
 }
@@ -196,10 +227,7 @@ internal static class SessionJson
         if (s.State == ImChatSessionState.Ended)
         {
             w.WriteString("endReason", s.EndReason.ToString());
-            if (s.EndStatusCode is { } code)
-            {
-                w.WriteNumber("statusCode", code);
-            }
+            w.WriteOptional("statusCode", s.EndStatusCode);
         }
 
         w.WriteString("startedAt", s.StartedAt);
@@ -210,10 +238,7 @@ internal static class SessionJson
             {
                 w.WriteStartObject();
                 w.WriteString("uri", p.Uri);
-                if (p.Status is not null)
-                {
-                    w.WriteString("status", p.Status);
-                }
+                w.WriteOptional("status", p.Status);
 
                 w.WriteBoolean("participating", p.IsParticipating);
                 w.WriteEndObject();

@@ -12,15 +12,33 @@ public sealed class SessionModeTests
     {
         using var watcher = new VarlinkClient(device.SocketPath);
         await watcher.SendAsync("""{"method":"org.imue.Agent.WatchSessions","more":true}""");
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(120);
+        string? last = null;
         while (true)
         {
-            var reply = await watcher.ReceiveAsync(TimeSpan.FromSeconds(60)) ?? throw new InvalidOperationException("session stream ended");
-            if (reply.TryGetProperty("error", out var error))
+            var left = deadline - DateTime.UtcNow;
+            JsonElement? reply;
+            try
             {
-                throw new InvalidOperationException($"WatchSessions answered {error.GetString()}");
+                reply = await watcher.ReceiveAsync(left > TimeSpan.Zero ? left : TimeSpan.FromMilliseconds(1));
+            }
+            catch (OperationCanceledException)
+            {
+                throw new TimeoutException($"{device.Name}: no matching session within 120 s; last seen: {last ?? "none"}");
             }
 
-            var session = reply.GetProperty("parameters").GetProperty("session");
+            if (reply is null)
+            {
+                throw new InvalidOperationException($"{device.Name}: session stream ended; last seen: {last ?? "none"}");
+            }
+
+            if (reply.Value.TryGetProperty("error", out var error))
+            {
+                throw new InvalidOperationException($"{device.Name}: WatchSessions answered {error.GetString()}");
+            }
+
+            var session = reply.Value.GetProperty("parameters").GetProperty("session");
+            last = session.GetRawText();
             if (match(session))
             {
                 return session.Clone();
