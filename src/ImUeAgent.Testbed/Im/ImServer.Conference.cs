@@ -568,6 +568,9 @@ internal sealed partial class ImServer
             case SipMethod.Invite:
                 await OnConferenceDialInAsync(conference, request, cancellationToken).ConfigureAwait(false);
                 return true;
+            case SipMethod.Message:
+                await OnConferenceMessageAsync(conference, request, cancellationToken).ConfigureAwait(false);
+                return true;
             case SipMethod.Options:
                 await Core.RespondAsync(sip, request.Flow, 200, addHeaders: b => b.Add(SipHeaderId.Allow, FocusAllow).Add(SipHeaderId.AllowEvents, "conference")
                     .Add(SipHeaderId.Supported, "recipient-list-invite, timer"), cancellationToken: cancellationToken)
@@ -576,6 +579,34 @@ internal sealed partial class ImServer
             default:
                 await RefuseAsync(request, 405, "Method Not Allowed", b => b.Add(SipHeaderId.Allow, FocusAllow), cancellationToken).ConfigureAwait(false);
                 return true;
+        }
+    }
+
+    /// <summary>
+    /// A pager MESSAGE into the ongoing session's identity (8.1.1 step 8 / 8.3.2.1): a connected participant's message is
+    /// relayed to the others over their MSRP sessions, as if sent in the session; anybody else gets 403.
+    /// </summary>
+    private async ValueTask OnConferenceMessageAsync(Conference conference, ApplicationServerRequest request, CancellationToken cancellationToken)
+    {
+        var sip = request.Request;
+        var user = request.ServedUser!;
+        ConferenceParticipant? sender;
+        lock (conference.Gate)
+        {
+            sender = conference.Ended ? null : conference.Participants.FirstOrDefault(p =>
+                p.Status == ConferenceEndpointStatus.Connected && ReferenceEquals(Core.FindSubscriber(SipUri.Parse(p.Identity)), user));
+        }
+
+        var status = sender is null
+            ? 403
+            : RelayConferenceMessage(conference, sender, sip.Headers.GetValue(SipHeaderId.ContentType) ?? "text/plain", sip.Body.ToArray());
+        if (status == 200)
+        {
+            await Core.RespondAsync(sip, request.Flow, 200, cancellationToken: cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            await RefuseAsync(request, 403, "Forbidden - Not connected to this conference", null, cancellationToken).ConfigureAwait(false);
         }
     }
 

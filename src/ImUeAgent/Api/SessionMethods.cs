@@ -223,6 +223,8 @@ internal static class SessionJson
         w.WriteString("direction", s.Direction.ToString());
         w.WriteBoolean("group", s.IsGroup);
         w.WriteString("peer", s.PeerUri);
+        // The ongoing session's identity (the focus's conference URI): a pager MESSAGE to it goes into the session.
+        w.WriteOptional("focus", s.FocusUri);
         w.WriteString("state", s.State.ToString());
         if (s.State == ImChatSessionState.Ended)
         {

@@ -110,6 +110,14 @@ public sealed class SessionModeTests
         await alice.CallAsync("SendInSession", $$"""{"session":"{{id}}","text":"pizza at noon?"}""");
         Assert.Equal("pizza at noon?", Assert.Single(await bob.WaitForInboxAsync(1)).GetProperty("text").GetString());
         Assert.Equal("pizza at noon?", Assert.Single(await carol.WaitForInboxAsync(1)).GetProperty("text").GetString());
+
+        // 8.1.1 step 8: a pager message to the ongoing session's identity (the focus) goes into the session.
+        var focus = roster.GetProperty("focus").GetString();
+        Assert.False(string.IsNullOrEmpty(focus));
+        await alice.SendAsync($$"""{"to":["{{focus}}"],"text":"sent as a pager message into the chat"}""");
+        var atBob = await bob.WaitForInboxAsync(2);
+        Assert.Equal("sent as a pager message into the chat", atBob[1].GetProperty("text").GetString());
+        Assert.Equal("sent as a pager message into the chat", (await carol.WaitForInboxAsync(2))[1].GetProperty("text").GetString());
     }
 
     [Fact]
