@@ -49,6 +49,6 @@ internal static partial class SipLog
     [LoggerMessage(302, LogLevel.Warning, "SIP request handler threw for {Method}; answering 500")]
     public static partial void HandlerFailed(ILogger logger, Exception exception, string method);
 
-    [LoggerMessage(207, LogLevel.Warning, "SIP socket not tied to interface {Detail}: it stays bound to the interface's address only (SO_BINDTODEVICE needs CAP_NET_RAW)")]
+    [LoggerMessage(207, LogLevel.Warning, "IMS sockets (SIP, MSRP) not tied to interface {Detail}: they stay bound to its address only (SO_BINDTODEVICE needs CAP_NET_RAW); said once")]
     public static partial void BindToDeviceRefused(ILogger logger, string detail);
 }

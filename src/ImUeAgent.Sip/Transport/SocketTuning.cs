@@ -67,9 +67,15 @@ public static class SocketTuning
         socket.SetSocketOption(SocketOptionLevel.Tcp, SocketOptionName.TcpKeepAliveRetryCount, Math.Max(1, options.Count));
     }
 
-    internal static void BindToDeviceOrWarn(Socket socket, string? device, ILogger logger)
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte> Refused = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// <see cref="TryBindToDevice"/> for every socket of the IMS transports (SIP and MSRP); a refusal is logged once
+    /// per interface for the whole process (every socket of every re-registration would otherwise repeat it).
+    /// </summary>
+    public static void BindToDeviceOrWarn(Socket socket, string? device, ILogger logger)
     {
-        if (!TryBindToDevice(socket, device, out string? error))
+        if (!TryBindToDevice(socket, device, out string? error) && Refused.TryAdd(device ?? "", 0))
         {
             SipLog.BindToDeviceRefused(logger, error ?? device ?? "");
         }

@@ -10,6 +10,9 @@ internal interface IApiMethod
     /// <summary>Fully qualified: interface + "." + method, e.g. org.imue.Agent.GetStatus.</summary>
     string Name { get; }
 
+    /// <summary>A stream: the server refuses a call without "more" (ExpectedMore) before invoking it.</summary>
+    bool Streams => false;
+
     Task InvokeAsync(ApiCall call, ApiReplyWriter reply, CancellationToken cancellationToken);
 }
 
@@ -46,14 +49,10 @@ internal sealed class WatchStatusMethod(AgentState state) : IApiMethod
 {
     public string Name => Varlink.Interface + ".WatchStatus";
 
+    public bool Streams => true;
+
     public async Task InvokeAsync(ApiCall call, ApiReplyWriter reply, CancellationToken cancellationToken)
     {
-        if (!call.More)
-        {
-            await reply.ErrorAsync(Varlink.Errors.ExpectedMore, null, cancellationToken).ConfigureAwait(false);
-            return;
-        }
-
         await foreach (var snapshot in state.WatchAsync(cancellationToken).ConfigureAwait(false))
         {
             await reply.ReplyAsync(w => StatusJson.Write(w, snapshot), continues: true, cancellationToken).ConfigureAwait(false);

@@ -199,6 +199,12 @@ internal sealed class ApiServer(ApiServerSettings settings, IEnumerable<IApiMeth
         var reply = new ApiReplyWriter(output, call.Oneway);
         if (_methods.TryGetValue(call.Method, out var method))
         {
+            if (method.Streams && !call.More)
+            {
+                await reply.ErrorAsync(Varlink.Errors.ExpectedMore, null, cancellationToken).ConfigureAwait(false);
+                return;
+            }
+
             await method.InvokeAsync(call, reply, cancellationToken).ConfigureAwait(false);
             return;
         }

@@ -25,6 +25,8 @@ internal abstract class MessagingMethod(MessagingHost messaging) : IApiMethod
 
     public abstract string Name { get; }
 
+    public virtual bool Streams => false;
+
     protected MessagingHost Messaging => messaging;
 
     public async Task InvokeAsync(ApiCall call, ApiReplyWriter reply, CancellationToken cancellationToken)
@@ -306,14 +308,10 @@ internal sealed class WatchInboxMethod(MessagingHost messaging) : MessagingMetho
 {
     public override string Name => Varlink.Interface + ".WatchInbox";
 
+    public override bool Streams => true;
+
     protected override async Task InvokeAsync(MessageStore store, ApiCall call, ApiReplyWriter reply, CancellationToken cancellationToken)
     {
-        if (!call.More)
-        {
-            await reply.ErrorAsync(Varlink.Errors.ExpectedMore, null, cancellationToken).ConfigureAwait(false);
-            return;
-        }
-
         var application = Text(call, "application", 256);
         await StreamAsync(Messaging.InboxChanged, Long(call, "after", 0, 0, long.MaxValue),
             (cursor, ct) => store.ListUndeliveredAsync(cursor, Batch, application, ct), m => m.Id,
@@ -360,14 +358,10 @@ internal sealed class WatchDeliveryMethod(MessagingHost messaging) : MessagingMe
 {
     public override string Name => Varlink.Interface + ".WatchDelivery";
 
+    public override bool Streams => true;
+
     protected override async Task InvokeAsync(MessageStore store, ApiCall call, ApiReplyWriter reply, CancellationToken cancellationToken)
     {
-        if (!call.More)
-        {
-            await reply.ErrorAsync(Varlink.Errors.ExpectedMore, null, cancellationToken).ConfigureAwait(false);
-            return;
-        }
-
         await StreamAsync(Messaging.OutboxChanged, Long(call, "after", 0, 0, long.MaxValue),
             (cursor, ct) => store.ReadOutboxEventsAsync(cursor, Batch, ct), e => e.Sequence,
             (w, e) => MessageJson.WriteEvent(w, e), reply, cancellationToken).ConfigureAwait(false);

@@ -157,14 +157,10 @@ internal sealed class WatchSessionsMethod(MessagingHost messaging) : ClientMetho
 {
     public override string Name => Varlink.Interface + ".WatchSessions";
 
+    public override bool Streams => true;
+
     protected override async Task InvokeAsync(ImClient client, ApiCall call, ApiReplyWriter reply, CancellationToken cancellationToken)
     {
-        if (!call.More)
-        {
-            await reply.ErrorAsync(Varlink.Errors.ExpectedMore, null, cancellationToken).ConfigureAwait(false);
-            return;
-        }
-
         // State changes come from the client's session stream, roster changes (conference NOTIFYs) from its event:
         // both feed one queue, so a watcher sees each in order. A slow client loses intermediate states, never the
         // latest (each entry is the session as it is when written).

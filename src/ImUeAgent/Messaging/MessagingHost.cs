@@ -109,13 +109,7 @@ internal sealed class MessagingHost(AgentConfig config, AgentState state, TimePr
             }
 
             await DetachCoreAsync().ConfigureAwait(false);
-            Action<Socket>? tie = device is null ? null : socket =>
-            {
-                if (!SocketTuning.TryBindToDevice(socket, device, out var error))
-                {
-                    _logger.MsrpNotTied(error ?? device);
-                }
-            };
+            Action<Socket>? tie = device is null ? null : socket => SocketTuning.BindToDeviceOrWarn(socket, device, _logger);
             var msrp = new MsrpEndpoint(new MsrpEndpointOptions { Host = local.ToString() },
                 MsrpTcpTransport.CreateConnector(localEndPoint: new IPEndPoint(local, 0), configureSocket: tie), loggers, time);
             MsrpTcpListener listener;
@@ -303,9 +297,6 @@ internal static partial class MessagingLog
 
     [LoggerMessage(402, LogLevel.Information, "IM client attached: MSRP on {Address}:{Port}")]
     public static partial void ImAttached(this ILogger logger, string address, int port);
-
-    [LoggerMessage(403, LogLevel.Warning, "MSRP socket not tied to interface {Detail}: it stays bound to the address only")]
-    public static partial void MsrpNotTied(this ILogger logger, string detail);
 
     [LoggerMessage(404, LogLevel.Warning, "saved IM settings ignored: {Problem}")]
     public static partial void SettingsFileIgnored(this ILogger logger, string problem);

@@ -10,14 +10,8 @@ namespace ImUeAgent.EndToEnd.Tests.Im;
 /// </summary>
 public sealed class DeferredPushTests
 {
-    private static async Task<(TestbedAll Testbed, Device Alice, Device Bob)> StartAsync(params string[] options)
-    {
-        var testbed = await TestbedAll.StartAsync("udp", ["--digest-user", "bob:bob-pw", .. options]);
-        var alice = Device.Card(testbed);
-        var bob = Device.DigestUser(testbed, "bob", "bob-pw");
-        await alice.StartAsync();
-        return (testbed, alice, bob);
-    }
+    /// <summary>alice registered, bob's device configured but offline.</summary>
+    private static Task<DeviceSet> StartAsync(params string[] options) => DeviceSet.StartAsync(["bob"], options, startUsers: false);
 
     private static async Task StoreForBobAsync(Device alice, Device bob, IEnumerable<string> texts)
     {
@@ -40,47 +34,39 @@ public sealed class DeferredPushTests
     [InlineData("multipart")]
     public async Task Each_d2_body_type_gives_back_the_original_messages(string bodyType)
     {
-        var (testbed, alice, bob) = await StartAsync("--im-push-body", bodyType);
-        await using (testbed)
-        await using (alice)
-        await using (bob)
-        {
-            string large = new('L', 2500);
-            await StoreForBobAsync(alice, bob, ["pager while away", large]);
-            await bob.StartAsync();
-            var inbox = await bob.WaitForInboxAsync(2);
-            Assert.All(inbox, m => Assert.Equal("DeferredPush", m.GetProperty("source").GetString()));
-            Assert.All(inbox, m => Assert.True(m.GetProperty("from").GetString()?.Contains("001010123456789", StringComparison.Ordinal), m.GetRawText()[..Math.Min(600, m.GetRawText().Length)]));
-            Assert.Equal(new[] { "pager while away", large }.Order(StringComparer.Ordinal), inbox.Select(m => m.GetProperty("text").GetString()).Order(StringComparer.Ordinal));
-            // The push is acknowledged message by message; the server keeps nothing back.
-            Assert.Contains(testbed.SipMessages(), m => m.GetProperty("direction").GetString() == "in"
-                && m.GetProperty("startLine").GetString()!.StartsWith("SIP/2.0 200", StringComparison.Ordinal)
-                && m.GetProperty("headers").EnumerateArray().Any(h => h[0].GetString() == "CSeq" && h[1].GetString()!.EndsWith("INVITE", StringComparison.Ordinal)));
-        }
+        await using var devices = await StartAsync("--im-push-body", bodyType);
+        var (testbed, alice, bob) = (devices.Testbed, devices.Alice, devices["bob"]);
+        string large = new('L', 2500);
+        await StoreForBobAsync(alice, bob, ["pager while away", large]);
+        await bob.StartAsync();
+        var inbox = await bob.WaitForInboxAsync(2);
+        Assert.All(inbox, m => Assert.Equal("DeferredPush", m.GetProperty("source").GetString()));
+        Assert.All(inbox, m => Assert.True(m.GetProperty("from").GetString()?.Contains("001010123456789", StringComparison.Ordinal), m.GetRawText()[..Math.Min(600, m.GetRawText().Length)]));
+        Assert.Equal(new[] { "pager while away", large }.Order(StringComparer.Ordinal), inbox.Select(m => m.GetProperty("text").GetString()).Order(StringComparer.Ordinal));
+        // bob took the push INVITE (200) rather than refusing it.
+        Assert.Contains(testbed.SipMessages(), m => m.GetProperty("direction").GetString() == "in"
+            && m.GetProperty("startLine").GetString()!.StartsWith("SIP/2.0 200", StringComparison.Ordinal)
+            && m.GetProperty("headers").EnumerateArray().Any(h => h[0].GetString() == "CSeq" && h[1].GetString()!.EndsWith("INVITE", StringComparison.Ordinal)));
     }
 
     [Fact]
     public async Task A_duplicate_push_and_a_malformed_part_deliver_each_message_once_and_keep_the_bad_part_raw()
     {
-        var (testbed, alice, bob) = await StartAsync("--im-push-duplicate", "--im-push-malformed");
-        await using (testbed)
-        await using (alice)
-        await using (bob)
-        {
-            await StoreForBobAsync(alice, bob, ["one", "two"]);
-            await bob.StartAsync();
-            var inbox = await bob.WaitForInboxAsync(3);
-            var parsed = inbox.Where(m => !m.TryGetProperty("unparsed", out _)).ToList();
-            Assert.Equal(["one", "two"], parsed.Select(m => m.GetProperty("text").GetString()).Order(StringComparer.Ordinal));
-            var bad = Assert.Single(inbox, m => m.TryGetProperty("unparsed", out _));
-            Assert.False(string.IsNullOrEmpty(bad.GetProperty("unparsed").GetString()));
-            Assert.True(bad.GetProperty("raw").GetBytesFromBase64().Length > 0);
+        await using var devices = await StartAsync("--im-push-duplicate", "--im-push-malformed");
+        var (testbed, alice, bob) = (devices.Testbed, devices.Alice, devices["bob"]);
+        await StoreForBobAsync(alice, bob, ["one", "two"]);
+        await bob.StartAsync();
+        var inbox = await bob.WaitForInboxAsync(3);
+        var parsed = inbox.Where(m => !m.TryGetProperty("unparsed", out _)).ToList();
+        Assert.Equal(["one", "two"], parsed.Select(m => m.GetProperty("text").GetString()).Order(StringComparer.Ordinal));
+        var bad = Assert.Single(inbox, m => m.TryGetProperty("unparsed", out _));
+        Assert.False(string.IsNullOrEmpty(bad.GetProperty("unparsed").GetString()));
+        Assert.True(bad.GetProperty("raw").GetBytesFromBase64().Length > 0);
 
-            // Whatever else the duplicate push carried was recognised: nothing more arrives.
-            await bob.KillAsync();
-            await bob.StartAsync();
-            Assert.Equal(3, (await bob.CallAsync("ListInbox")).GetProperty("messages").GetArrayLength());
-        }
+        // Whatever else the duplicate push carried was recognised: nothing more arrives.
+        await bob.KillAsync();
+        await bob.StartAsync();
+        Assert.Equal(3, (await bob.CallAsync("ListInbox")).GetProperty("messages").GetArrayLength());
     }
 
     [Fact]
@@ -89,34 +75,30 @@ public sealed class DeferredPushTests
         const int Count = 12;
         var seed = Environment.TickCount;
         var random = new Random(seed);
-        var (testbed, alice, bob) = await StartAsync("--im-push-body", "sip");
-        await using (testbed)
-        await using (alice)
-        await using (bob)
+        await using var devices = await StartAsync("--im-push-body", "sip");
+        var (testbed, alice, bob) = (devices.Testbed, devices.Alice, devices["bob"]);
+        var texts = Enumerable.Range(1, Count).Select(i => $"deferred {i:D2}").ToList();
+        await StoreForBobAsync(alice, bob, texts);
+
+        // Each round: register (the server pushes one SEND per stored message), then SIGKILL as soon as the inbox
+        // shows a random number of new messages — wherever the push happens to be (committed but not yet
+        // acknowledged, between SENDs, before BYE).
+        int have = 0;
+        for (var round = 0; round < 4 && have < Count; round++)
         {
-            var texts = Enumerable.Range(1, Count).Select(i => $"deferred {i:D2}").ToList();
-            await StoreForBobAsync(alice, bob, texts);
-
-            // Each round: register (the server pushes one SEND per stored message), then SIGKILL as soon as the inbox
-            // shows a random number of new messages — wherever the push happens to be (committed but not yet
-            // acknowledged, between SENDs, before BYE).
-            int have = 0;
-            for (var round = 0; round < 4 && have < Count; round++)
-            {
-                await bob.StartAsync();
-                var killAfter = random.Next(have + 1, Count + 1);
-                have = (await bob.WaitForInboxAsync(killAfter)).Count;
-                await bob.KillAsync();
-            }
-
             await bob.StartAsync();
-            var inbox = await bob.WaitForInboxAsync(Count);
-            // The inbox lists exactly the twelve, each once, whatever the kills interrupted.
-            var listed = (await bob.CallAsync("ListInbox")).GetProperty("messages").EnumerateArray()
-                .Select(m => m.GetProperty("text").GetString()!).ToList();
-            Assert.True(texts.Order(StringComparer.Ordinal).SequenceEqual(listed.Order(StringComparer.Ordinal)),
-                $"seed {seed}: inbox {string.Join(", ", listed)}");
-            Assert.Equal(Count, inbox.Count);
+            var killAfter = random.Next(have + 1, Count + 1);
+            have = (await bob.WaitForInboxAsync(killAfter)).Count;
+            await bob.KillAsync();
         }
+
+        await bob.StartAsync();
+        var inbox = await bob.WaitForInboxAsync(Count);
+        // The inbox lists exactly the twelve, each once, whatever the kills interrupted.
+        var listed = (await bob.CallAsync("ListInbox")).GetProperty("messages").EnumerateArray()
+            .Select(m => m.GetProperty("text").GetString()!).ToList();
+        Assert.True(texts.Order(StringComparer.Ordinal).SequenceEqual(listed.Order(StringComparer.Ordinal)),
+            $"seed {seed}: inbox {string.Join(", ", listed)}");
+        Assert.Equal(Count, inbox.Count);
     }
 }

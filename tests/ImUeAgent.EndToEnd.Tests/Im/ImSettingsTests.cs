@@ -19,11 +19,8 @@ public sealed class ImSettingsTests
     [Fact]
     public async Task Settings_are_published_changed_with_a_200_reported_and_offline_messages_are_listed_then_pushed_on_request()
     {
-        await using var testbed = await TestbedAll.StartAsync("udp", "--digest-user", "bob:bob-pw");
-        await using var alice = Device.Card(testbed);
-        await using var bob = Device.DigestUser(testbed, "bob", "bob-pw");
-        await alice.StartAsync();
-        await bob.StartAsync();
+        await using var devices = await DeviceSet.StartAsync(["bob"]);
+        var (testbed, alice, bob) = (devices.Testbed, devices.Alice, devices["bob"]);
 
         // The initial publication follows the registration.
         await alice.WaitForStatusAsync(s => s.GetProperty("imSettings") is { ValueKind: JsonValueKind.Object } im

@@ -24,11 +24,8 @@ public sealed class MessagingTests
     [Fact]
     public async Task A_pager_message_reaches_the_other_device_with_the_app_ref_tag_kept_on_both_hops()
     {
-        await using var testbed = await TestbedAll.StartAsync("udp", "--digest-user", "bob:bob-pw");
-        await using var alice = Device.Card(testbed);
-        await using var bob = Device.DigestUser(testbed, "bob", "bob-pw");
-        await alice.StartAsync();
-        await bob.StartAsync();
+        await using var devices = await DeviceSet.StartAsync(["bob"]);
+        var (testbed, alice, bob) = (devices.Testbed, devices.Alice, devices["bob"]);
 
         var id = await alice.SendAsync($$"""{"to":["{{bob.Impu}}"],"text":"hello bob","featureTags":[{{Text(AppRef)}}]}""");
         var received = Assert.Single(await bob.WaitForInboxAsync(1));
@@ -60,11 +57,8 @@ public sealed class MessagingTests
     [Fact]
     public async Task The_whole_request_decides_pager_or_large_message_mode_at_exactly_1300_bytes()
     {
-        await using var testbed = await TestbedAll.StartAsync("udp", "--digest-user", "bob:bob-pw");
-        await using var alice = Device.Card(testbed);
-        await using var bob = Device.DigestUser(testbed, "bob", "bob-pw");
-        await alice.StartAsync();
-        await bob.StartAsync();
+        await using var devices = await DeviceSet.StartAsync(["bob"]);
+        var (testbed, alice, bob) = (devices.Testbed, devices.Alice, devices["bob"]);
 
         // Measure one MESSAGE, then size the text so the next request is exactly 1299 bytes, then 1300.
         const int probe = 300;
@@ -115,13 +109,8 @@ public sealed class MessagingTests
     [Fact]
     public async Task A_message_to_two_recipients_goes_through_the_conference_factory_to_each()
     {
-        await using var testbed = await TestbedAll.StartAsync("udp", "--digest-user", "bob:bob-pw", "--digest-user", "carol:carol-pw");
-        await using var alice = Device.Card(testbed);
-        await using var bob = Device.DigestUser(testbed, "bob", "bob-pw");
-        await using var carol = Device.DigestUser(testbed, "carol", "carol-pw");
-        await alice.StartAsync();
-        await bob.StartAsync();
-        await carol.StartAsync();
+        await using var devices = await DeviceSet.StartAsync(["bob", "carol"]);
+        var (testbed, alice, bob, carol) = (devices.Testbed, devices.Alice, devices["bob"], devices["carol"]);
 
         await alice.SendAsync($$"""{"to":["{{bob.Impu}}","{{carol.Impu}}"],"text":"hello both"}""");
         Assert.Equal("hello both", Assert.Single(await bob.WaitForInboxAsync(1)).GetProperty("text").GetString());
@@ -134,11 +123,8 @@ public sealed class MessagingTests
     [Fact]
     public async Task Delivery_and_display_notifications_come_back_to_the_sender()
     {
-        await using var testbed = await TestbedAll.StartAsync("udp", "--digest-user", "bob:bob-pw");
-        await using var alice = Device.Card(testbed);
-        await using var bob = Device.DigestUser(testbed, "bob", "bob-pw");
-        await alice.StartAsync();
-        await bob.StartAsync();
+        await using var devices = await DeviceSet.StartAsync(["bob"]);
+        var (testbed, alice, bob) = (devices.Testbed, devices.Alice, devices["bob"]);
 
         var id = await alice.SendAsync($$"""{"to":["{{bob.Impu}}"],"text":"tell me when you read this","imdn":["delivery","display"]}""");
         var received = Assert.Single(await bob.WaitForInboxAsync(1));

@@ -49,11 +49,8 @@ public sealed class SessionModeTests
     [Fact]
     public async Task A_chat_session_carries_messages_both_ways_and_ends_on_either_side()
     {
-        await using var testbed = await TestbedAll.StartAsync("udp", "--digest-user", "bob:bob-pw");
-        await using var alice = Device.Card(testbed);
-        await using var bob = Device.DigestUser(testbed, "bob", "bob-pw");
-        await alice.StartAsync();
-        await bob.StartAsync();
+        await using var devices = await DeviceSet.StartAsync(["bob"]);
+        var (testbed, alice, bob) = (devices.Testbed, devices.Alice, devices["bob"]);
 
         var started = (await alice.CallAsync("StartChat", $$"""{"to":"{{bob.Impu}}"}""")).GetProperty("session");
         Assert.Equal("Active", started.GetProperty("state").GetString());
@@ -90,13 +87,8 @@ public sealed class SessionModeTests
     [Fact]
     public async Task A_group_chat_through_the_focus_reaches_every_member_and_shows_the_roster()
     {
-        await using var testbed = await TestbedAll.StartAsync("udp", "--digest-user", "bob:bob-pw", "--digest-user", "carol:carol-pw");
-        await using var alice = Device.Card(testbed);
-        await using var bob = Device.DigestUser(testbed, "bob", "bob-pw");
-        await using var carol = Device.DigestUser(testbed, "carol", "carol-pw");
-        await alice.StartAsync();
-        await bob.StartAsync();
-        await carol.StartAsync();
+        await using var devices = await DeviceSet.StartAsync(["bob", "carol"]);
+        var (testbed, alice, bob, carol) = (devices.Testbed, devices.Alice, devices["bob"], devices["carol"]);
 
         var group = (await alice.CallAsync("StartChat", $$"""{"to":["{{bob.Impu}}","{{carol.Impu}}"],"subject":"lunch"}""")).GetProperty("session");
         Assert.True(group.GetProperty("group").GetBoolean());
@@ -123,11 +115,8 @@ public sealed class SessionModeTests
     [Fact]
     public async Task The_chat_command_talks_in_a_session_and_ends_it_on_ctrl_c()
     {
-        await using var testbed = await TestbedAll.StartAsync("udp", "--digest-user", "bob:bob-pw");
-        await using var alice = Device.Card(testbed);
-        await using var bob = Device.DigestUser(testbed, "bob", "bob-pw");
-        await alice.StartAsync();
-        await bob.StartAsync();
+        await using var devices = await DeviceSet.StartAsync(["bob"]);
+        var (testbed, alice, bob) = (devices.Testbed, devices.Alice, devices["bob"]);
 
         await using var chat = ChildProcess.Start(Binaries.Agent, ["chat", "--socket", alice.SocketPath, bob.Impu]);
         await chat.WaitForStdoutAsync("(session); Ctrl-D ends", TimeSpan.FromSeconds(60));
