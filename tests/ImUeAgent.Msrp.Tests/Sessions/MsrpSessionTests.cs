@@ -80,7 +80,7 @@ public sealed class MsrpSessionTests
         await using var pair = await SessionPair.CreateAsync(options);
         pair.HandlerB.Decide = m => MsrpReceiveDecision.Accept(new JournalSink(m.MessageId, journal));
         var gate = new SemaphoreSlim(0);
-        var big1 = pair.A.SendMessageAsync("application/octet-stream", new SlowStream(Bytes(600_000, 1), gate), 600_000, new MsrpSendOptions { MessageId = "first-msg" }, Ct);
+        var big1 = pair.A.SendMessageAsync("application/octet-stream", new GatedStream(Bytes(600_000, 1), gate), 600_000, new MsrpSendOptions { MessageId = "first-msg" }, Ct);
         gate.Release(2); // the first message holds the connection, mid-chunk, waiting for its source
         var big2 = pair.A.SendMessageAsync("application/octet-stream", Bytes(600_000, 2), new MsrpSendOptions { MessageId = "second-msg" }, Ct);
         gate.Release(100_000);
@@ -207,7 +207,7 @@ public sealed class MsrpSessionTests
         await session.ConnectAsync(Ct);
         var peer = new ScriptedPeer(far);
         var gate = new SemaphoreSlim(0);
-        var send = session.SendMessageAsync("text/plain", new SlowStream(Bytes(100_000), gate), 100_000, new MsrpSendOptions { FailureReport = MsrpFailureReport.Partial }, Ct);
+        var send = session.SendMessageAsync("text/plain", new GatedStream(Bytes(100_000), gate), 100_000, new MsrpSendOptions { FailureReport = MsrpFailureReport.Partial }, Ct);
         gate.Release(3);
         var first = await peer.ReadFrameAsync();
         await peer.SendAsync($"MSRP {first.TransactionId} 413 Stop\r\nTo-Path: {session.LocalUri}\r\nFrom-Path: {PeerUri}\r\n-------{first.TransactionId}$\r\n");
@@ -448,42 +448,5 @@ public sealed class MsrpSessionTests
         public ValueTask<int> CompleteAsync(long length, CancellationToken cancellationToken) => ValueTask.FromResult(403);
 
         public ValueTask AbortAsync(MsrpIncompleteReason reason, CancellationToken cancellationToken) => ValueTask.CompletedTask;
-    }
-
-    /// <summary>A stream that hands out one 1000-byte read per gate release.</summary>
-    private sealed class SlowStream(byte[] data, SemaphoreSlim gate) : Stream
-    {
-        private int _position;
-
-        public override bool CanRead => true;
-
-        public override bool CanSeek => false;
-
-        public override bool CanWrite => false;
-
-        public override long Length => data.Length;
-
-        public override long Position { get => _position; set => throw new NotSupportedException(); }
-
-        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
-        {
-            await gate.WaitAsync(cancellationToken);
-            int n = Math.Min(Math.Min(buffer.Length, 1000), data.Length - _position);
-            data.AsSpan(_position, n).CopyTo(buffer.Span);
-            _position += n;
-            return n;
-        }
-
-        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
-        public override void Flush()
-        {
-        }
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
-
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 }
