@@ -18,8 +18,15 @@ internal sealed partial class ImServer
     /// <summary>What the push's SENDs may carry (a=accept-types of the offer is what the server sends).</summary>
     private static readonly string[] PushTypes = ["message/sip", "message/sipfrag", "message/msrp", "multipart/mixed"];
 
+    /// <summary>Registrations seen per IMPI: a push that ends after the user registered again (e.g. the device
+    /// restarted while its old contact was being pushed to) starts over towards the new contact.</summary>
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, int> _registrationCount = new(StringComparer.OrdinalIgnoreCase);
+
+    private int CountRegistration(string impi) => _registrationCount.AddOrUpdate(impi, 1, (_, n) => n + 1);
+
     private void StartPush(Subscriber user)
     {
+        var registration = _registrationCount.GetValueOrDefault(user.Impi);
         var messages = Store.TakeForPush(user.Impi);
         if (messages.Count == 0)
         {
@@ -42,6 +49,13 @@ internal sealed partial class ImServer
             }
 
             RaisePushFinished(report);
+
+            // Messages taken by this push were invisible to a registration that came meanwhile (they were in
+            // flight); whatever this push could not deliver goes to the newer contact now.
+            if (_registrationCount.GetValueOrDefault(user.Impi) != registration && OfflineDeliveryActive(user.Impi))
+            {
+                StartPush(user);
+            }
         });
     }
 

@@ -235,6 +235,7 @@ internal sealed partial class ImServer : IProxyingApplicationServer, IAsyncDispo
     public void OnRegistered(Subscriber subscriber)
     {
         ArgumentNullException.ThrowIfNull(subscriber);
+        CountRegistration(subscriber.Impi);
         if (OfflineDeliveryActive(subscriber.Impi))
         {
             StartPush(subscriber);
